@@ -1,0 +1,16 @@
+/*
+ * cli.h: the meshsim commands. Each takes the arguments after its name
+ * (argv[0] is the command name) and returns the process exit code:
+ * 0 success, 1 failure, 2 bad input.
+ */
+#ifndef CLI_CLI_H
+#define CLI_CLI_H
+
+enum { CLI_EXIT_OK = 0, CLI_EXIT_FAIL = 1, CLI_EXIT_BADINPUT = 2 };
+
+int cli_main(int argc, char **argv);
+
+int cmd_run(int argc, char **argv);
+int cmd_keys(int argc, char **argv);
+
+#endif
