@@ -1,0 +1,200 @@
+/*
+ * runner.c: load, validate, run, summarise and store one scenario run.
+ *
+ * Order matters for "bad input writes nothing": the scenario, the
+ * overrides and the model are all validated, and the output database is
+ * opened (schema checked) before the run starts; the run's rows go in at
+ * the end in one transaction.
+ */
+#include "cli/runner.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <glib/gstdio.h>
+
+#include "cli/cli.h"
+#include "model/keys.h"
+#include "model/model.h"
+#include "results/results.h"
+
+#ifndef SIM_VERSION
+#define SIM_VERSION "0.0.0"
+#endif
+#ifndef SIM_GIT_REV
+#define SIM_GIT_REV "unknown"
+#endif
+
+Config *runner_load_config(const char *scenario, const char *const *sets, gboolean lists,
+                           GError **error) {
+  g_autoptr(Config) cfg = model_config_new();
+  config_allow_lists(cfg, lists);
+  if (!config_load_file(cfg, scenario, error)) return NULL;
+  if (sets)
+    for (guint i = 0; sets[i]; i++)
+      if (!config_set_arg(cfg, sets[i], i + 1, error)) return NULL;
+  return g_steal_pointer(&cfg);
+}
+
+char *runner_scenario_name(const Config *cfg, const char *scenario_path) {
+  const char *name = config_string(cfg, "scenario", "name");
+  if (name && *name) return g_strdup(name);
+  g_autofree char *base = g_path_get_basename(scenario_path);
+  if (g_str_has_suffix(base, ".ini")) base[strlen(base) - 4] = '\0';
+  return g_steal_pointer(&base);
+}
+
+/* ---- progress line ------------------------------------------------------ */
+
+typedef struct Progress {
+  gint64 start_us, last_us;
+  uint64_t last_events;
+  gint64 last_print_us;
+  gboolean shown;
+} Progress;
+
+static double rss_mib(void) {
+  FILE *f = fopen("/proc/self/statm", "r");
+  if (!f) return 0;
+  long pages_total = 0, pages_rss = 0;
+  int n = fscanf(f, "%ld %ld", &pages_total, &pages_rss);
+  fclose(f);
+  if (n != 2) return 0;
+  return (double)pages_rss * (double)sysconf(_SC_PAGESIZE) / 1048576.0;
+}
+
+static void on_progress(void *ud, SimTime now, SimTime horizon, uint64_t events) {
+  Progress *p = ud;
+  gint64 t = g_get_monotonic_time(); /* wall time: progress display only */
+  if (p->shown && t - p->last_print_us < 250000 && now < horizon) return;
+  double frac = horizon > 0 ? (double)now / (double)horizon : 1.0;
+  double el = (double)(t - p->start_us) * 1e-6;
+  double rate = el > 0 ? (double)events / el : 0;
+  double eta = frac > 0 ? el / frac - el : 0;
+  int64_t s = now / SIM_SEC;
+  fprintf(stderr, "\r\033[Ksim %02" G_GINT64_FORMAT ":%02d:%02d  %5.1f%%  %.2f M events/s  ETA %.0fs  RSS %.0f MiB",
+          (gint64)(s / 3600), (int)(s / 60 % 60), (int)(s % 60), 100.0 * frac, rate * 1e-6, eta,
+          rss_mib());
+  fflush(stderr);
+  p->shown = TRUE;
+  p->last_print_us = t;
+}
+
+/* ---- summary ------------------------------------------------------------ */
+
+static void print_number(FILE *out, double v) {
+  if (v == floor(v) && fabs(v) < 1e15) fprintf(out, "%.0f", v);
+  else fprintf(out, "%.6g", v);
+}
+
+static void print_summary(const Model *m, const char *name, gboolean json) {
+  size_t n;
+  const ModelScalar *s = model_scalars(m, &n);
+  if (json) {
+    g_autofree char *esc = g_strescape(name, NULL);
+    printf("{\"scenario\": \"%s\"", esc);
+    for (size_t i = 0; i < n; i++) {
+      printf(", \"%s\": ", s[i].name);
+      if (isfinite(s[i].value)) print_number(stdout, s[i].value);
+      else printf("null");
+    }
+    printf("}\n");
+    return;
+  }
+  printf("scenario: %s\n", name);
+  for (size_t i = 0; i < n; i++) {
+    printf("%s: ", s[i].name);
+    print_number(stdout, s[i].value);
+    putchar('\n');
+  }
+}
+
+/* ---- results ------------------------------------------------------------ */
+
+static char *iso_now(void) {
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc();
+  return g_date_time_format(now, "%Y-%m-%dT%H:%M:%SZ");
+}
+
+static RunRecord *make_record(const Model *m, const Config *cfg, const char *name,
+                              uint64_t seed, const char *started, double wall_s) {
+  RunRecord *rec = run_record_new();
+  g_autofree char *text = config_dump(cfg);
+  g_autofree char *sha = g_compute_checksum_for_string(G_CHECKSUM_SHA256, text, -1);
+  g_autofree char *finished = iso_now();
+  run_record_set_meta(rec, name, text, sha, seed, 0, "", SIM_VERSION, SIM_GIT_REV, started,
+                      finished, wall_s);
+  size_t n;
+  const ModelScalar *s = model_scalars(m, &n);
+  for (size_t i = 0; i < n; i++) run_record_scalar(rec, s[i].name, s[i].value);
+  const ModelSample *smp = model_samples(m, &n);
+  for (size_t i = 0; i < n; i++) run_record_series(rec, smp[i].name, smp[i].t_s, smp[i].value);
+  return rec;
+}
+
+int runner_run(const RunnerOptions *opt) {
+  g_autoptr(GError) error = NULL;
+  g_autoptr(Config) cfg = runner_load_config(opt->scenario, opt->sets, FALSE, &error);
+  if (!cfg) {
+    fprintf(stderr, "%s\n", error->message);
+    return CLI_EXIT_BADINPUT;
+  }
+  if (opt->seed >= 0) {
+    g_autofree char *v = g_strdup_printf("%" G_GINT64_FORMAT, (gint64)opt->seed);
+    if (!config_set_value(cfg, "run", "seed", v, "--seed", 1, &error)) {
+      fprintf(stderr, "%s\n", error->message);
+      return CLI_EXIT_BADINPUT;
+    }
+  }
+  g_autofree char *name = runner_scenario_name(cfg, opt->scenario);
+  g_autoptr(Model) model = model_new(cfg, &error);
+  if (!model) {
+    fprintf(stderr, "%s\n", error->message);
+    return CLI_EXIT_BADINPUT;
+  }
+
+  g_autofree char *out = NULL;
+  if (opt->out) out = g_strdup(opt->out);
+  else if (opt->default_out) out = g_strdup_printf("results/%s.db", name);
+  g_autoptr(ResultsDb) db = NULL;
+  if (out) {
+    if (opt->default_out && g_mkdir_with_parents("results", 0755) != 0) {
+      fprintf(stderr, "meshsim run: cannot create the directory results/: %s\n",
+              g_strerror(errno));
+      return CLI_EXIT_FAIL;
+    }
+    db = results_open(out, &error);
+    if (!db) {
+      fprintf(stderr, "%s\n", error->message);
+      return g_error_matches(error, RESULTS_ERROR, RESULTS_ERROR_NEWER_SCHEMA) ||
+                     g_error_matches(error, RESULTS_ERROR, RESULTS_ERROR_NOT_A_DATABASE)
+                 ? CLI_EXIT_BADINPUT
+                 : CLI_EXIT_FAIL;
+    }
+  }
+
+  g_autofree char *started = iso_now();
+  Progress prog = {0};
+  prog.start_us = g_get_monotonic_time();
+  gboolean show = !opt->quiet && isatty(STDERR_FILENO);
+  model_run(model, show ? on_progress : NULL, &prog);
+  double wall_s = (double)(g_get_monotonic_time() - prog.start_us) * 1e-6;
+  if (prog.shown) {
+    fputs("\r\033[K", stderr);
+    fflush(stderr);
+  }
+
+  print_summary(model, name, opt->json);
+  fflush(stdout);
+  if (db) {
+    g_autoptr(RunRecord) rec = make_record(model, cfg, name, (uint64_t)config_int(cfg, "run", "seed"),
+                                           started, wall_s);
+    if (results_write_run(db, rec, &error) < 0) {
+      fprintf(stderr, "%s\n", error->message);
+      return CLI_EXIT_FAIL;
+    }
+  }
+  return CLI_EXIT_OK;
+}

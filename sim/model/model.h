@@ -1,0 +1,51 @@
+/*
+ * model.h: the host (sim/model). Wires the world, the workload and the mesh
+ * code (caches, tracker, peer selection) onto the engine, delivers their
+ * effects with network delays, and records the metrics of a run.
+ */
+#ifndef MODEL_MODEL_H
+#define MODEL_MODEL_H
+
+#include <glib.h>
+#include <stdint.h>
+
+#include "core/config.h"
+#include "core/engine.h"
+
+#define MODEL_ERROR (model_error_quark())
+GQuark model_error_quark(void);
+
+typedef struct Model Model;
+
+/* One named number of a run's summary, in a fixed order. */
+typedef struct ModelScalar {
+  const char *name;   /* static string */
+  double value;
+} ModelScalar;
+
+/* One sample of a time series. */
+typedef struct ModelSample {
+  const char *name;   /* static string */
+  double t_s;         /* simulated seconds */
+  double value;
+} ModelSample;
+
+/* Called every few thousand events while running. */
+typedef void (*ModelProgressFn)(void *ud, SimTime now, SimTime horizon, uint64_t events);
+
+/* (transfer full) Build a model from a validated scenario. Errors (a value
+ * that conflicts with another, an unknown policy or strategy) name the
+ * scenario file, line and key. */
+Model *model_new(const Config *cfg, GError **error);
+void model_free(Model *m);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(Model, model_free)
+
+/* Run to the horizon. */
+void model_run(Model *m, ModelProgressFn progress, void *ud);
+
+/* The summary, in a fixed order; valid after model_run. (transfer none) */
+const ModelScalar *model_scalars(const Model *m, size_t *n);
+/* The time series samples, in time order; (transfer none) */
+const ModelSample *model_samples(const Model *m, size_t *n);
+
+#endif /* MODEL_MODEL_H */
