@@ -113,25 +113,29 @@ static void print_summary(const Model *m, const char *name, gboolean json) {
 
 /* ---- results ------------------------------------------------------------ */
 
-static char *iso_now(void) {
-  g_autoptr(GDateTime) now = g_date_time_new_now_utc();
-  return g_date_time_format(now, "%Y-%m-%dT%H:%M:%SZ");
-}
-
 static RunRecord *make_record(const Model *m, const Config *cfg, const char *name,
-                              uint64_t seed, const char *started, double wall_s) {
+                              uint64_t seed, gint64 started_us, double wall_s) {
   RunRecord *rec = run_record_new();
   g_autofree char *text = config_dump(cfg);
-  g_autofree char *sha = g_compute_checksum_for_string(G_CHECKSUM_SHA256, text, -1);
-  g_autofree char *finished = iso_now();
-  run_record_set_meta(rec, name, text, sha, seed, 0, "", SIM_VERSION, SIM_GIT_REV, started,
-                      finished, wall_s);
+  run_record_set_scenario(rec, name, text);
+  run_record_set_seed(rec, seed, 0);
+  run_record_set_build(rec, SIM_VERSION, SIM_GIT_REV);
+  run_record_set_wall_time(rec, started_us, g_get_real_time(), wall_s);
   size_t n;
   const ModelScalar *s = model_scalars(m, &n);
   for (size_t i = 0; i < n; i++) run_record_scalar(rec, s[i].name, s[i].value);
   const ModelSample *smp = model_samples(m, &n);
   for (size_t i = 0; i < n; i++) run_record_series(rec, smp[i].name, smp[i].t_s, smp[i].value);
   return rec;
+}
+
+/* Store the run; a stored run of the same scenario and seed is replaced
+ * (it would have the same results, but the user asked for this run). */
+static gboolean store_run(ResultsDb *db, const RunRecord *rec, uint64_t seed, GError **error) {
+  gint64 old = results_find_run(db, run_record_scenario_sha256(rec), seed, error);
+  if (old < 0) return FALSE;
+  if (old > 0 && !results_delete_run(db, old, error)) return FALSE;
+  return results_write_run(db, rec, error) > 0;
 }
 
 int runner_run(const RunnerOptions *opt) {
@@ -169,13 +173,13 @@ int runner_run(const RunnerOptions *opt) {
     if (!db) {
       fprintf(stderr, "%s\n", error->message);
       return g_error_matches(error, RESULTS_ERROR, RESULTS_ERROR_NEWER_SCHEMA) ||
-                     g_error_matches(error, RESULTS_ERROR, RESULTS_ERROR_NOT_A_DATABASE)
+                     g_error_matches(error, RESULTS_ERROR, RESULTS_ERROR_NOT_A_DB)
                  ? CLI_EXIT_BADINPUT
                  : CLI_EXIT_FAIL;
     }
   }
 
-  g_autofree char *started = iso_now();
+  gint64 started_us = g_get_real_time(); /* wall time: provenance only */
   Progress prog = {0};
   prog.start_us = g_get_monotonic_time();
   gboolean show = !opt->quiet && isatty(STDERR_FILENO);
@@ -189,9 +193,9 @@ int runner_run(const RunnerOptions *opt) {
   print_summary(model, name, opt->json);
   fflush(stdout);
   if (db) {
-    g_autoptr(RunRecord) rec = make_record(model, cfg, name, (uint64_t)config_int(cfg, "run", "seed"),
-                                           started, wall_s);
-    if (results_write_run(db, rec, &error) < 0) {
+    uint64_t seed = (uint64_t)config_int(cfg, "run", "seed");
+    g_autoptr(RunRecord) rec = make_record(model, cfg, name, seed, started_us, wall_s);
+    if (!store_run(db, rec, seed, &error)) {
       fprintf(stderr, "%s\n", error->message);
       return CLI_EXIT_FAIL;
     }
