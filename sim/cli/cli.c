@@ -25,6 +25,7 @@ static const CliCommand commands[] = {
    "run one scenario: summary on stdout, results into a SQLite database"},
   {"keys", cmd_keys, "keys [--markdown]",
    "print the reference of every scenario key"},
+  {"schema", cmd_schema, "schema", "print the SQL schema of the results database"},
 };
 
 static void print_help(FILE *out) {

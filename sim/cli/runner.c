@@ -126,6 +126,7 @@ static RunRecord *make_record(const Model *m, const Config *cfg, const char *nam
   for (size_t i = 0; i < n; i++) run_record_scalar(rec, s[i].name, s[i].value);
   const ModelSample *smp = model_samples(m, &n);
   for (size_t i = 0; i < n; i++) run_record_series(rec, smp[i].name, smp[i].t_s, smp[i].value);
+  run_record_histogram(rec, "latency_s", model_latency(m));
   return rec;
 }
 

@@ -37,6 +37,7 @@
 #include "core/rng.h"
 #include "mesh/cache.h"
 #include "mesh/tracker.h"
+#include "results/histogram.h"
 
 G_DEFINE_QUARK(meshsim-model-error-quark, model_error)
 
@@ -87,6 +88,7 @@ struct Model {
   uint64_t requests, local_hits, mesh_fetches, cdn_fetches, page_views;
   uint64_t mesh_tier[3];
   double latency_sum_s;
+  Histogram *latency;              /* object request latency, s */
   uint64_t bytes_mesh, bytes_cdn;
   uint64_t model_events;
   /* per-interval counters for the series */
@@ -178,6 +180,7 @@ Model *model_new(const Config *cfg, GError **error) {
   m->mesh_xfer = (SimTime)llround((double)m->object_size * 8.0 / m->upload_bps * 1e9);
   m->cdn_latency =
       m->cdn_rtt + (SimTime)llround((double)m->object_size * 8.0 / m->cdn_bps * 1e9);
+  m->latency = histogram_new();
   m->samples = g_array_new(FALSE, FALSE, sizeof(ModelSample));
   m->scalars = g_array_new(FALSE, FALSE, sizeof(ModelScalar));
   return g_steal_pointer(&m);
@@ -195,6 +198,7 @@ void model_free(Model *m) {
   if (m->rng_churn) gsl_rng_free(m->rng_churn);
   if (m->rng_traffic) gsl_rng_free(m->rng_traffic);
   if (m->rng_selection) gsl_rng_free(m->rng_selection);
+  if (m->latency) histogram_free(m->latency);
   if (m->samples) g_array_free(m->samples, TRUE);
   if (m->scalars) g_array_free(m->scalars, TRUE);
   g_free(m);
@@ -279,6 +283,7 @@ static void request_object(Model *m, uint32_t p, uint64_t obj, SimTime now) {
   m->evict_peer = p;
   if (mesh_cache_lookup(peer_cache(m, p), obj, 0, now)) {
     m->local_hits++;
+    histogram_add(m->latency, 0.0);
     return;
   }
   uint32_t cand[MAX_CANDIDATES];
@@ -302,6 +307,7 @@ static void request_object(Model *m, uint32_t p, uint64_t obj, SimTime now) {
     m->bytes_cdn += m->object_size;
   }
   m->latency_sum_s += (double)latency * 1e-9;
+  histogram_add(m->latency, (double)latency * 1e-9);
   engine_schedule(m->engine, now + latency, EV_FETCH, p, obj);
 }
 
@@ -358,6 +364,9 @@ static void summarise(Model *m) {
   add_scalar(m, "online_at_end", m->online);
   add_scalar(m, "events", (double)m->model_events);
   add_scalar(m, "page_views", (double)m->page_views);
+  add_scalar(m, "latency_p50_s", histogram_quantile(m->latency, 0.50));
+  add_scalar(m, "latency_p95_s", histogram_quantile(m->latency, 0.95));
+  add_scalar(m, "latency_p99_s", histogram_quantile(m->latency, 0.99));
   add_scalar(m, "local_hit_ratio",
              m->requests ? (double)m->local_hits / (double)m->requests : 0.0);
   add_scalar(m, "mesh_same_network", (double)m->mesh_tier[MESH_TIER_SAME_NETWORK]);
@@ -425,4 +434,8 @@ const ModelScalar *model_scalars(const Model *m, size_t *n) {
 const ModelSample *model_samples(const Model *m, size_t *n) {
   *n = m->samples->len;
   return (const ModelSample *)(void *)m->samples->data;
+}
+
+const Histogram *model_latency(const Model *m) {
+  return m->latency;
 }

@@ -11,6 +11,7 @@
 
 #include "core/config.h"
 #include "core/engine.h"
+#include "results/histogram.h"
 
 #define MODEL_ERROR (model_error_quark())
 GQuark model_error_quark(void);
@@ -47,5 +48,9 @@ void model_run(Model *m, ModelProgressFn progress, void *ud);
 const ModelScalar *model_scalars(const Model *m, size_t *n);
 /* The time series samples, in time order; (transfer none) */
 const ModelSample *model_samples(const Model *m, size_t *n);
+
+/* Latency of every object request, seconds (local hits count 0).
+ * (transfer none) */
+const Histogram *model_latency(const Model *m);
 
 #endif /* MODEL_MODEL_H */
