@@ -48,12 +48,12 @@ static void arc_before_insert(MeshCache *c, uint64_t obj, uint64_t w) {
   s->pending_obj = obj;
   if (ghost_take(&s->b1, obj, &gw)) {
     uint64_t b1 = s->b1.weight + gw, b2 = s->b2.weight;
-    uint64_t d = w * (b2 > b1 ? b2 / b1 : 1);
+    uint64_t d = w * (b2 > b1 ? b2 / (b1 ? b1 : 1) : 1);   /* zero-size ghosts */
     s->p = (s->p + d > c->capacity || s->p + d < s->p) ? c->capacity : s->p + d;
     s->pending = 1;
   } else if (ghost_take(&s->b2, obj, &gw)) {
     uint64_t b2 = s->b2.weight + gw, b1 = s->b1.weight;
-    uint64_t d = w * (b1 > b2 ? b1 / b2 : 1);
+    uint64_t d = w * (b1 > b2 ? b1 / (b2 ? b2 : 1) : 1);
     s->p = d > s->p ? 0 : s->p - d;
     s->pending = 2;
   }
