@@ -217,7 +217,12 @@ static void top_to_rung0(Engine *e) {
 static bool fill_bottom(Engine *e) {
   while (e->bot_n == 0) {
     if (e->nrungs == 0) {
-      if (e->top_n == 0) return false;
+      if (e->top_n == 0) {
+        /* Nothing pending: let the next events gather in the top again, or
+         * a stale high top_start would send them all to the bottom heap. */
+        e->top_start = 0;
+        return false;
+      }
       top_to_rung0(e);
       continue;
     }

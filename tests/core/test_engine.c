@@ -154,11 +154,7 @@ static void test_property_reference(void) {
 static int ev_qsort_cmp(const void *x, const void *y) { return ref_cmp(x, y, NULL); }
 
 static void test_bulk_sorted(void) {
-#ifdef __SANITIZE_ADDRESS__
-  const size_t n = 200000;
-#else
   const size_t n = 1000000;
-#endif
   uint64_t s = test_seed();
   Engine *e = engine_new();
   SimEvent *want = g_new(SimEvent, n);
