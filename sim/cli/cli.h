@@ -13,5 +13,6 @@ int cli_main(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_keys(int argc, char **argv);
 int cmd_schema(int argc, char **argv);
+int cmd_world(int argc, char **argv);
 
 #endif

@@ -845,6 +845,13 @@ gboolean config_is_set(const Config *c, const char *section, const char *name) {
   return c->slots[i].origin_file != NULL;
 }
 
+const char *config_origin(const Config *c, const char *section, const char *name, guint *line) {
+  gssize i = find_key(c, section, name);
+  if (i < 0) g_error("config: undeclared key [%s] %s", section, name);
+  if (line) *line = c->slots[i].origin_line;
+  return c->slots[i].origin_file;
+}
+
 /* ---- dumping and lists -------------------------------------------------- */
 
 static char *dump(const Config *c, gboolean all) {

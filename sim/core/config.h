@@ -100,6 +100,10 @@ const char *config_raw(const Config *c, const char *section, const char *name);
 /* Whether a key was set by a file or --set (not left at its default). */
 gboolean config_is_set(const Config *c, const char *section, const char *name);
 
+/* Where a key was set: the file (or "--set"), NULL for a default.
+ * (transfer none) */
+const char *config_origin(const Config *c, const char *section, const char *name, guint *line);
+
 /* Report a semantic error about a key at its origin:
  * "FILE:LINE: [section] key: <message>". Always returns FALSE. */
 gboolean config_fail(const Config *c, const char *section, const char *name,

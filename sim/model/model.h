@@ -12,6 +12,7 @@
 #include "core/config.h"
 #include "core/engine.h"
 #include "results/histogram.h"
+#include "world/world.h"
 
 #define MODEL_ERROR (model_error_quark())
 GQuark model_error_quark(void);
@@ -48,6 +49,11 @@ void model_run(Model *m, ModelProgressFn progress, void *ud);
 const ModelScalar *model_scalars(const Model *m, size_t *n);
 /* The time series samples, in time order; (transfer none) */
 const ModelSample *model_samples(const Model *m, size_t *n);
+
+/* (transfer full) The geo world of the [world] keys (world.model = geo or
+ * not): countries from data, networks, latency. Errors name the key or the
+ * data file and line. */
+World *model_load_world(const Config *cfg, GError **error);
 
 /* Latency of every object request, seconds (local hits count 0).
  * (transfer none) */
