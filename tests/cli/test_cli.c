@@ -4,6 +4,9 @@
  * the summary keys, the results database, determinism across runs, and the
  * README's key reference kept equal to `meshsim keys --markdown`.
  */
+#define _POSIX_C_SOURCE 200809L
+#include <sys/wait.h>
+
 #include <glib.h>
 #include <glib/gstdio.h>
 #include <sqlite3.h>
