@@ -74,9 +74,12 @@ static void on_progress(void *ud, SimTime now, SimTime horizon, uint64_t events)
   double rate = el > 0 ? (double)events / el : 0;
   double eta = frac > 0 ? el / frac - el : 0;
   int64_t s = now / SIM_SEC;
-  fprintf(stderr, "\r\033[Ksim %02" G_GINT64_FORMAT ":%02d:%02d  %5.1f%%  %.2f M events/s  ETA %.0fs  RSS %.0f MiB",
-          (gint64)(s / 3600), (int)(s / 60 % 60), (int)(s % 60), 100.0 * frac, rate * 1e-6, eta,
-          rss_mib());
+  char eta_text[32] = "--";
+  if (frac >= 0.01) g_snprintf(eta_text, sizeof eta_text, "%.0fs", eta);
+  fprintf(stderr,
+          "\r\033[Ksim %02" G_GINT64_FORMAT ":%02d:%02d  %5.1f%%  %.2f M events/s  ETA %s  RSS %.0f MiB",
+          (gint64)(s / 3600), (int)(s / 60 % 60), (int)(s % 60), 100.0 * frac, rate * 1e-6,
+          eta_text, rss_mib());
   fflush(stderr);
   p->shown = TRUE;
   p->last_print_us = t;

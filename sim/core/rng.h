@@ -7,7 +7,7 @@
  * draws more numbers cannot shift the draws of any other purpose: changing a
  * peer algorithm leaves the traffic it is tested on unchanged (common random
  * numbers). GSL generators (gsl_rng) carry the streams, so that GSL's
- * distributions apply; rng_stream_mesh() adapts one to sim/mesh's MeshRng.
+ * distributions apply; rng_mesh_view() adapts one to sim/mesh's MeshRng.
  */
 #ifndef CORE_RNG_H
 #define CORE_RNG_H
@@ -32,7 +32,7 @@ typedef enum RngPurpose {
 /* Derive the 64-bit seed of stream (purpose, entity) from the master seed. */
 uint64_t rng_derive(uint64_t master, RngPurpose purpose, uint64_t entity);
 
-/* A new GSL generator (taus2 unless stated) seeded from rng_derive().
+/* A new GSL generator (xoshiro256**, 64-bit seed: rng.c) seeded from rng_derive().
  * (transfer full): free with gsl_rng_free(). */
 gsl_rng *rng_stream_new(uint64_t master, RngPurpose purpose, uint64_t entity);
 
