@@ -12,5 +12,6 @@ int cli_main(int argc, char **argv);
 
 int cmd_run(int argc, char **argv);
 int cmd_keys(int argc, char **argv);
+int cmd_cache(int argc, char **argv);
 
 #endif
