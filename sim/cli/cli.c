@@ -25,6 +25,8 @@ static const CliCommand commands[] = {
    "run one scenario: summary on stdout, results into a SQLite database"},
   {"keys", cmd_keys, "keys [--markdown]",
    "print the reference of every scenario key"},
+  {"cache", cmd_cache, "cache (--trace FILE --format oracleGeneral|csv | --zipf A --objects N --requests M [--seed S]) [--policy LIST] [--size LIST] [--ignore-size] [--json]",
+   "replay a trace through cache policies: misses and byte misses per policy and size"},
   {"world", cmd_world, "world SCENARIO [--set k=v]... [--rtt]",
    "the scenario's geo world: countries and networks, or country RTTs as CSV"},
   {"schema", cmd_schema, "schema", "print the SQL schema of the results database"},
