@@ -1,0 +1,798 @@
+/*
+ * tracker.c: the signaling index (see tracker.h for the contract).
+ *
+ * Layout. A "key" is (object, version), interned to a dense key id. For
+ * every key there are two kinds of arrays of the peer ids that hold it:
+ *   - one per (key, network) of the holders there    (Group, tag = network)
+ *   - one per (key, country) of the holders there    (Group, tag = country|TOP)
+ * and the key keeps the list of its countries (Key.ctys). Each peer owns a
+ * small open-addressing table of Rec {key, pos_net, pos_cty}: its holdings,
+ * with the back-indexes of its slot in those two arrays, so that a withdraw
+ * swap-removes in O(1) (the element moved into the hole is another peer,
+ * whose Rec is found by probing its table).
+ *
+ * Invariants (mesh_tracker_check verifies all of them):
+ *   1. Peer p is online iff peers[p].online; only online peers hold keys.
+ *   2. For every Rec r of peer p, the (r.key, network(p)) and
+ *      (r.key, country(p)) groups hold p at r.pos_net and r.pos_cty.
+ *   3. Every group item maps back to such a Rec (so arrays and Recs are in
+ *      bijection: the sums of group lengths equal the number of holdings).
+ *   4. No empty key and no empty group exists (they are freed at length 0);
+ *      Key.ctys lists exactly the countries with a group of the key, and
+ *      Key.count is the sum of their lengths.
+ *   5. A network has one country: net_country[network(p)] == country(p).
+ *   6. mem equals the bytes of every live allocation.
+ *
+ * Query. Tier 1 is sampled from the requester's network group, tier 2 from
+ * its country group skipping holders of its network, tier 3 from the
+ * key's other country groups (a pick is an index into their concatenation,
+ * found by walking Key.ctys: O(countries holding the key), at most the
+ * number of countries, never the number of holders). A tier is taken whole
+ * when it has no more eligible holders than still needed (then shuffled);
+ * otherwise picks are drawn uniformly by rejection (ineligible or already
+ * picked). A lower tier is reached only when the tiers above held fewer
+ * than k, so at most k + 1 ineligible items sit among those sampled: the
+ * expected cost is O(k) draws per pick, O(k^2) per query with the
+ * duplicate check, whatever the number of holders.
+ *
+ * Memory: Recs (12 bytes) live in per-peer tables filled to 65-85 %,
+ * group arrays grow by x1.25 and shrink below half full: a holding costs
+ * about 12 / 0.75 + 2 x 4 / fill bytes plus the groups, shared by the
+ * holders of a key in a network (tools/bench-tracker.c measures it).
+ * A flat array of all holders per key would be faster for tier 3 but cost
+ * 8 more bytes per holding (its slot and a back-index), over the budget.
+ */
+#include "mesh/tracker.h"
+
+#include <string.h>
+
+#define NIL UINT32_MAX
+#define COUNTRY_TAG UINT32_C(0x80000000)
+
+typedef struct Rec {
+  uint32_t key; /* NIL: empty slot */
+  uint32_t pos_net, pos_cty;
+} Rec;
+
+typedef struct Peer {
+  Rec *recs;
+  uint32_t cap, count;
+  uint32_t network, country;
+  bool online;
+} Peer;
+
+typedef struct Key {
+  uint64_t obj;
+  uint32_t *ctys; /* countries with a group of this key; NULL: a free id */
+  uint32_t version;
+  uint32_t count; /* holders */
+  uint32_t nctys, ctys_cap;
+  uint32_t next_free;
+} Key;
+
+typedef struct Group {
+  uint32_t key; /* NIL: empty slot */
+  uint32_t tag; /* network, or country | COUNTRY_TAG */
+  uint32_t len, cap;
+  uint32_t *items;
+} Group;
+
+struct MeshTracker {
+  MeshAllocator alloc;
+  const MeshAllocator *ap; /* &alloc or NULL */
+  size_t mem;
+  size_t holdings, online;
+
+  Peer *peers;
+  uint32_t peers_cap;
+  uint32_t *net_country; /* NIL: network not seen yet */
+  uint32_t nets_cap;
+
+  Key *keys;
+  uint32_t keys_cap, keys_used, key_free, key_count;
+  uint32_t *key_index; /* key ids, NIL empty; power-of-two size */
+  uint32_t key_index_cap;
+
+  Group *groups; /* open addressing, power-of-two size */
+  uint32_t group_cap, group_count;
+
+  /* Query scratch: one slot per country of the key with the most. */
+  const Group **scratch;
+  uint32_t scratch_cap;
+};
+
+/* ---- memory ----------------------------------------------------------- */
+
+static void *t_alloc(MeshTracker *t, size_t size) {
+  void *p = mesh_alloc(t->ap, size);
+  if (p) t->mem += size;
+  return p;
+}
+
+static void *t_realloc(MeshTracker *t, void *p, size_t old_size, size_t new_size) {
+  void *q = p ? mesh_realloc(t->ap, p, old_size, new_size) : mesh_alloc(t->ap, new_size);
+  if (q) t->mem = t->mem - old_size + new_size;
+  return q;
+}
+
+static void t_free(MeshTracker *t, void *p, size_t size) {
+  if (!p) return;
+  mesh_free(t->ap, p, size);
+  t->mem -= size;
+}
+
+/* ---- hashing ---------------------------------------------------------- */
+
+static uint64_t mix64(uint64_t z) {
+  z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+  z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
+  return z ^ (z >> 31);
+}
+
+static uint64_t key_hash(uint64_t obj, uint32_t version) {
+  return mix64(obj * UINT64_C(0x9e3779b97f4a7c15) ^ version);
+}
+
+static uint64_t group_hash(uint32_t key, uint32_t tag) {
+  return mix64(((uint64_t)key << 32 | tag) + UINT64_C(0x9e3779b97f4a7c15));
+}
+
+/* Home slot of a key id in a peer's table of any size (fastrange). */
+static uint32_t rec_home(uint32_t key, uint32_t cap) {
+  return (uint32_t)(((uint64_t)(uint32_t)(key * UINT32_C(0x9e3779b1)) * cap) >> 32);
+}
+
+/* Whether home h lies cyclically in (i, j]: the entry at j may not move to i. */
+static bool cyclic_between(uint32_t i, uint32_t h, uint32_t j) {
+  return i <= j ? (i < h && h <= j) : (i < h || h <= j);
+}
+
+/* ---- u32 arrays ------------------------------------------------------- */
+
+/* Ensures room for one more item. */
+static bool arr_reserve(MeshTracker *t, uint32_t **items, uint32_t len, uint32_t *cap) {
+  if (len < *cap) return true;
+  uint32_t nc = *cap + *cap / 4 + 2;
+  uint32_t *n = t_realloc(t, *items, (size_t)*cap * sizeof **items, (size_t)nc * sizeof **items);
+  if (!n) return false;
+  *items = n;
+  *cap = nc;
+  return true;
+}
+
+/* Gives memory back when less than half is used (keeps amortised O(1)). */
+static void arr_shrink(MeshTracker *t, uint32_t **items, uint32_t len, uint32_t *cap) {
+  if (len == 0 || *cap < 16 || len >= *cap / 2) return;
+  uint32_t nc = len + len / 4 + 2;
+  uint32_t *n = t_realloc(t, *items, (size_t)*cap * sizeof **items, (size_t)nc * sizeof **items);
+  if (!n) return; /* keeping the larger block is harmless */
+  *items = n;
+  *cap = nc;
+}
+
+/* ---- per-peer holding tables ----------------------------------------- */
+
+static Rec *rec_find(const Peer *p, uint32_t key) {
+  if (p->count == 0) return NULL;
+  uint32_t i = rec_home(key, p->cap);
+  for (;;) {
+    if (p->recs[i].key == key) return &p->recs[i];
+    if (p->recs[i].key == NIL) return NULL;
+    if (++i == p->cap) i = 0;
+  }
+}
+
+static Rec *rec_insert_slot(Rec *recs, uint32_t cap, uint32_t key) {
+  uint32_t i = rec_home(key, cap);
+  while (recs[i].key != NIL)
+    if (++i == cap) i = 0;
+  return &recs[i];
+}
+
+/* Room for one more Rec at a load of at most 85 %; a grown table is
+ * filled to about 77 %. */
+static bool rec_reserve(MeshTracker *t, Peer *p) {
+  if ((uint64_t)(p->count + 1) * 20 <= (uint64_t)p->cap * 17) return true;
+  uint32_t nc = p->count + 1 + (p->count + 1) * 3 / 10;
+  if (nc < 4) nc = 4;
+  while ((uint64_t)(p->count + 1) * 20 > (uint64_t)nc * 17) nc++;
+  Rec *n = t_alloc(t, (size_t)nc * sizeof *n);
+  if (!n) return false;
+  for (uint32_t i = 0; i < nc; i++) n[i].key = NIL;
+  for (uint32_t i = 0; i < p->cap; i++)
+    if (p->recs[i].key != NIL) *rec_insert_slot(n, nc, p->recs[i].key) = p->recs[i];
+  t_free(t, p->recs, (size_t)p->cap * sizeof *p->recs);
+  p->recs = n;
+  p->cap = nc;
+  return true;
+}
+
+/* Backward-shift deletion (linear probing, no tombstones). */
+static void rec_delete(Peer *p, Rec *r) {
+  uint32_t i = (uint32_t)(r - p->recs), j = i;
+  for (;;) {
+    if (++j == p->cap) j = 0;
+    if (p->recs[j].key == NIL) break;
+    uint32_t h = rec_home(p->recs[j].key, p->cap);
+    if (!cyclic_between(i, h, j)) {
+      p->recs[i] = p->recs[j];
+      i = j;
+    }
+  }
+  p->recs[i].key = NIL;
+  p->count--;
+}
+
+/* ---- keys ------------------------------------------------------------- */
+
+static uint32_t key_find(const MeshTracker *t, uint64_t obj, uint32_t version) {
+  if (t->key_count == 0) return NIL;
+  uint32_t mask = t->key_index_cap - 1;
+  for (uint32_t i = (uint32_t)key_hash(obj, version) & mask;; i = (i + 1) & mask) {
+    uint32_t id = t->key_index[i];
+    if (id == NIL) return NIL;
+    if (t->keys[id].obj == obj && t->keys[id].version == version) return id;
+  }
+}
+
+static void key_index_put(uint32_t *index, uint32_t cap, const Key *keys, uint32_t id) {
+  uint32_t mask = cap - 1;
+  uint32_t i = (uint32_t)key_hash(keys[id].obj, keys[id].version) & mask;
+  while (index[i] != NIL) i = (i + 1) & mask;
+  index[i] = id;
+}
+
+/* Creates a key with room for one holder; NIL when out of memory. */
+static uint32_t key_create(MeshTracker *t, uint64_t obj, uint32_t version) {
+  if ((uint64_t)(t->key_count + 1) * 2 > t->key_index_cap) { /* load <= 1/2 */
+    uint32_t nc = t->key_index_cap ? t->key_index_cap * 2 : 16;
+    uint32_t *n = t_alloc(t, (size_t)nc * sizeof *n);
+    if (!n) return NIL;
+    memset(n, 0xff, (size_t)nc * sizeof *n);
+    for (uint32_t i = 0; i < t->key_index_cap; i++)
+      if (t->key_index[i] != NIL) key_index_put(n, nc, t->keys, t->key_index[i]);
+    t_free(t, t->key_index, (size_t)t->key_index_cap * sizeof *n);
+    t->key_index = n;
+    t->key_index_cap = nc;
+  }
+  if (t->key_free == NIL && t->keys_used == t->keys_cap) {
+    uint32_t nc = t->keys_cap ? t->keys_cap + t->keys_cap / 2 : 16;
+    Key *n = t_realloc(t, t->keys, (size_t)t->keys_cap * sizeof *n, (size_t)nc * sizeof *n);
+    if (!n) return NIL;
+    t->keys = n;
+    t->keys_cap = nc;
+  }
+  uint32_t *ctys = t_alloc(t, 2 * sizeof *ctys);
+  if (!ctys) return NIL;
+  uint32_t id;
+  if (t->key_free != NIL) {
+    id = t->key_free;
+    t->key_free = t->keys[id].next_free;
+  } else {
+    id = t->keys_used++;
+  }
+  t->keys[id] = (Key){.obj = obj, .ctys = ctys, .version = version, .count = 0, .nctys = 0,
+                      .ctys_cap = 2, .next_free = NIL};
+  key_index_put(t->key_index, t->key_index_cap, t->keys, id);
+  t->key_count++;
+  return id;
+}
+
+static void key_delete(MeshTracker *t, uint32_t id) {
+  Key *k = &t->keys[id];
+  uint32_t mask = t->key_index_cap - 1;
+  uint32_t i = (uint32_t)key_hash(k->obj, k->version) & mask;
+  while (t->key_index[i] != id) i = (i + 1) & mask;
+  for (uint32_t j = i;;) { /* backward shift */
+    j = (j + 1) & mask;
+    uint32_t o = t->key_index[j];
+    if (o == NIL) break;
+    uint32_t h = (uint32_t)key_hash(t->keys[o].obj, t->keys[o].version) & mask;
+    if (!cyclic_between(i, h, j)) {
+      t->key_index[i] = o;
+      i = j;
+    }
+  }
+  t->key_index[i] = NIL;
+  t_free(t, k->ctys, (size_t)k->ctys_cap * sizeof *k->ctys);
+  k->ctys = NULL;
+  k->count = k->nctys = k->ctys_cap = 0;
+  k->next_free = t->key_free;
+  t->key_free = id;
+  t->key_count--;
+}
+
+/* ---- groups ----------------------------------------------------------- */
+
+static uint32_t group_find(const MeshTracker *t, uint32_t key, uint32_t tag) {
+  if (t->group_count == 0) return NIL;
+  uint32_t mask = t->group_cap - 1;
+  for (uint32_t i = (uint32_t)group_hash(key, tag) & mask;; i = (i + 1) & mask) {
+    const Group *g = &t->groups[i];
+    if (g->key == key && g->tag == tag) return i;
+    if (g->key == NIL) return NIL;
+  }
+}
+
+static Group *group_slot(Group *groups, uint32_t cap, uint32_t key, uint32_t tag) {
+  uint32_t mask = cap - 1;
+  uint32_t i = (uint32_t)group_hash(key, tag) & mask;
+  while (groups[i].key != NIL) i = (i + 1) & mask;
+  return &groups[i];
+}
+
+/* Finds or creates the group, with room for one more item; NIL on NOMEM.
+ * The index is valid until the next group creation or deletion. */
+static uint32_t group_reserve(MeshTracker *t, uint32_t key, uint32_t tag) {
+  uint32_t gi = group_find(t, key, tag);
+  if (gi == NIL) {
+    if ((uint64_t)(t->group_count + 1) * 4 > (uint64_t)t->group_cap * 3) { /* load <= 3/4 */
+      uint32_t nc = t->group_cap ? t->group_cap * 2 : 64;
+      Group *n = t_alloc(t, (size_t)nc * sizeof *n);
+      if (!n) return NIL;
+      for (uint32_t i = 0; i < nc; i++) n[i].key = NIL;
+      for (uint32_t i = 0; i < t->group_cap; i++)
+        if (t->groups[i].key != NIL)
+          *group_slot(n, nc, t->groups[i].key, t->groups[i].tag) = t->groups[i];
+      t_free(t, t->groups, (size_t)t->group_cap * sizeof *n);
+      t->groups = n;
+      t->group_cap = nc;
+    }
+    Group *g = group_slot(t->groups, t->group_cap, key, tag);
+    *g = (Group){.key = key, .tag = tag, .len = 0, .cap = 0, .items = NULL};
+    t->group_count++;
+    gi = (uint32_t)(g - t->groups);
+  }
+  Group *g = &t->groups[gi];
+  return arr_reserve(t, &g->items, g->len, &g->cap) ? gi : NIL;
+}
+
+static void group_delete(MeshTracker *t, uint32_t gi) {
+  uint32_t mask = t->group_cap - 1, i = gi;
+  t_free(t, t->groups[gi].items, (size_t)t->groups[gi].cap * sizeof(uint32_t));
+  for (uint32_t j = i;;) {
+    j = (j + 1) & mask;
+    if (t->groups[j].key == NIL) break;
+    uint32_t h = (uint32_t)group_hash(t->groups[j].key, t->groups[j].tag) & mask;
+    if (!cyclic_between(i, h, j)) {
+      t->groups[i] = t->groups[j];
+      i = j;
+    }
+  }
+  t->groups[i].key = NIL;
+  t->groups[i].items = NULL;
+  t->group_count--;
+}
+
+/* Drops an empty group or key left by a failed announce. */
+static void drop_if_empty(MeshTracker *t, uint32_t key) {
+  if (key != NIL && t->keys[key].count == 0) key_delete(t, key);
+}
+
+static void drop_group_if_empty(MeshTracker *t, uint32_t key, uint32_t tag) {
+  uint32_t gi = group_find(t, key, tag);
+  if (gi != NIL && t->groups[gi].len == 0) group_delete(t, gi);
+}
+
+/* ---- lifecycle ---------------------------------------------------------- */
+
+MeshTracker *mesh_tracker_new(const MeshAllocator *alloc) {
+  MeshTracker *t = mesh_alloc0(alloc, sizeof *t);
+  if (!t) return NULL;
+  if (alloc) {
+    t->alloc = *alloc;
+    t->ap = &t->alloc;
+  }
+  t->key_free = NIL;
+  return t;
+}
+
+void mesh_tracker_free(MeshTracker *t) {
+  if (!t) return;
+  for (uint32_t p = 0; p < t->peers_cap; p++)
+    t_free(t, t->peers[p].recs, (size_t)t->peers[p].cap * sizeof(Rec));
+  for (uint32_t k = 0; k < t->keys_used; k++)
+    t_free(t, t->keys[k].ctys, (size_t)t->keys[k].ctys_cap * sizeof(uint32_t));
+  t_free(t, t->scratch, (size_t)t->scratch_cap * sizeof *t->scratch);
+  for (uint32_t g = 0; g < t->group_cap; g++)
+    if (t->groups[g].key != NIL)
+      t_free(t, t->groups[g].items, (size_t)t->groups[g].cap * sizeof(uint32_t));
+  t_free(t, t->peers, (size_t)t->peers_cap * sizeof(Peer));
+  t_free(t, t->net_country, (size_t)t->nets_cap * sizeof(uint32_t));
+  t_free(t, t->keys, (size_t)t->keys_cap * sizeof(Key));
+  t_free(t, t->key_index, (size_t)t->key_index_cap * sizeof(uint32_t));
+  t_free(t, t->groups, (size_t)t->group_cap * sizeof(Group));
+  const MeshAllocator *ap = t->ap;
+  MeshAllocator copy = t->alloc;
+  mesh_free(ap ? &copy : NULL, t, sizeof *t);
+}
+
+/* Grows an array indexed by id to hold index `need`, by x1.5. */
+static bool grow_ids(MeshTracker *t, void **arr, uint32_t *cap, uint32_t need, size_t elem,
+                     int fill) {
+  if (need < *cap) return true;
+  uint64_t nc = (uint64_t)*cap + *cap / 2;
+  if (nc <= need) nc = (uint64_t)need + 1;
+  if (nc < 16) nc = 16;
+  if (nc > UINT32_MAX) nc = UINT32_MAX;
+  unsigned char *n = t_realloc(t, *arr, (size_t)*cap * elem, (size_t)nc * elem);
+  if (!n) return false;
+  memset(n + (size_t)*cap * elem, fill, (size_t)(nc - *cap) * elem);
+  *arr = n;
+  *cap = (uint32_t)nc;
+  return true;
+}
+
+MeshStatus mesh_tracker_join(MeshTracker *t, uint32_t peer, uint32_t network, uint32_t country) {
+  if (peer == NIL || network >= COUNTRY_TAG || country >= COUNTRY_TAG) return MESH_INVAL;
+  if (network < t->nets_cap && t->net_country[network] != NIL &&
+      t->net_country[network] != country)
+    return MESH_INVAL;
+  if (peer < t->peers_cap && t->peers[peer].online) return MESH_EXISTS;
+  void *pa = t->peers, *na = t->net_country;
+  if (!grow_ids(t, &pa, &t->peers_cap, peer, sizeof(Peer), 0)) return MESH_NOMEM;
+  t->peers = pa;
+  if (!grow_ids(t, &na, &t->nets_cap, network, sizeof(uint32_t), 0xff)) return MESH_NOMEM;
+  t->net_country = na;
+  t->net_country[network] = country;
+  Peer *p = &t->peers[peer];
+  p->network = network;
+  p->country = country;
+  p->online = true;
+  t->online++;
+  return MESH_OK;
+}
+
+bool mesh_tracker_online(const MeshTracker *t, uint32_t peer) {
+  return peer < t->peers_cap && t->peers[peer].online;
+}
+
+/* The Rec of (peer q, key), which must exist. */
+static Rec *rec_of(MeshTracker *t, uint32_t q, uint32_t key) {
+  Rec *r = rec_find(&t->peers[q], key);
+  if (!r) __builtin_trap(); /* invariant 3 broken */
+  return r;
+}
+
+/* Removes p's holding r from the two groups of its key (not from p's
+ * table); frees the groups and the key that become empty. */
+static void unlink_holding(MeshTracker *t, uint32_t peer, const Rec *r) {
+  const Peer *p = &t->peers[peer];
+  uint32_t key = r->key;
+  uint32_t tags[2] = {p->network, p->country | COUNTRY_TAG};
+  for (int w = 0; w < 2; w++) {
+    uint32_t gi = group_find(t, key, tags[w]);
+    Group *g = &t->groups[gi];
+    uint32_t pos = w == 0 ? r->pos_net : r->pos_cty;
+    uint32_t last = g->items[--g->len];
+    if (pos != g->len) {
+      g->items[pos] = last;
+      Rec *o = rec_of(t, last, key);
+      if (w == 0) o->pos_net = pos;
+      else o->pos_cty = pos;
+    }
+    if (g->len > 0) {
+      arr_shrink(t, &g->items, g->len, &g->cap);
+      continue;
+    }
+    group_delete(t, gi);
+    if (w == 1) { /* the key no longer reaches this country */
+      Key *k = &t->keys[key];
+      uint32_t i = 0;
+      while (k->ctys[i] != p->country) i++;
+      k->ctys[i] = k->ctys[--k->nctys];
+    }
+  }
+  if (--t->keys[key].count == 0) key_delete(t, key);
+  t->holdings--;
+}
+
+void mesh_tracker_leave(MeshTracker *t, uint32_t peer) {
+  if (!mesh_tracker_online(t, peer)) return;
+  Peer *p = &t->peers[peer];
+  for (uint32_t i = 0; i < p->cap; i++)
+    if (p->recs[i].key != NIL) {
+      Rec r = p->recs[i];
+      p->recs[i].key = NIL; /* so that rec_of never sees it again */
+      unlink_holding(t, peer, &r);
+    }
+  t_free(t, p->recs, (size_t)p->cap * sizeof(Rec));
+  p->recs = NULL;
+  p->cap = p->count = 0;
+  p->online = false;
+  t->online--;
+}
+
+MeshStatus mesh_tracker_announce(MeshTracker *t, uint32_t peer, uint64_t obj, uint32_t version) {
+  if (!mesh_tracker_online(t, peer)) return MESH_INVAL;
+  Peer *p = &t->peers[peer];
+  uint32_t key = key_find(t, obj, version);
+  if (key != NIL && rec_find(p, key)) return MESH_EXISTS;
+  if (key == NIL && (key = key_create(t, obj, version)) == NIL) return MESH_NOMEM;
+  uint32_t tag_net = p->network, tag_cty = p->country | COUNTRY_TAG;
+  bool new_cty = group_find(t, key, tag_cty) == NIL;
+  bool ok = true;
+  if (new_cty) { /* room in the key's country list and in the query scratch */
+    Key *k = &t->keys[key];
+    ok = arr_reserve(t, &k->ctys, k->nctys, &k->ctys_cap);
+    if (ok && t->scratch_cap <= k->nctys) {
+      uint32_t nc = k->nctys + 1 + k->nctys / 2;
+      const Group **n = t_realloc(t, t->scratch, (size_t)t->scratch_cap * sizeof *n,
+                                  (size_t)nc * sizeof *n);
+      if ((ok = n != NULL)) {
+        t->scratch = n;
+        t->scratch_cap = nc;
+      }
+    }
+  }
+  if (!ok || group_reserve(t, key, tag_net) == NIL || group_reserve(t, key, tag_cty) == NIL ||
+      !rec_reserve(t, p)) {
+    drop_group_if_empty(t, key, tag_net);
+    drop_group_if_empty(t, key, tag_cty);
+    drop_if_empty(t, key);
+    return MESH_NOMEM;
+  }
+  Key *k = &t->keys[key];
+  if (new_cty) k->ctys[k->nctys++] = p->country;
+  k->count++;
+  Rec r = {.key = key};
+  Group *g = &t->groups[group_find(t, key, tag_net)];
+  r.pos_net = g->len;
+  g->items[g->len++] = peer;
+  g = &t->groups[group_find(t, key, tag_cty)];
+  r.pos_cty = g->len;
+  g->items[g->len++] = peer;
+  *rec_insert_slot(p->recs, p->cap, key) = r;
+  p->count++;
+  t->holdings++;
+  return MESH_OK;
+}
+
+void mesh_tracker_withdraw(MeshTracker *t, uint32_t peer, uint64_t obj, uint32_t version) {
+  if (!mesh_tracker_online(t, peer)) return;
+  uint32_t key = key_find(t, obj, version);
+  if (key == NIL) return;
+  Peer *p = &t->peers[peer];
+  Rec *r = rec_find(p, key);
+  if (!r) return;
+  Rec copy = *r;
+  rec_delete(p, r);
+  unlink_holding(t, peer, &copy);
+}
+
+/* ---- query -------------------------------------------------------------- */
+
+typedef struct QueryCtx {
+  const MeshTracker *t;
+  uint32_t requester, net, cty;
+} QueryCtx;
+
+static MeshTier tier_of(const QueryCtx *c, uint32_t q) {
+  const Peer *p = &c->t->peers[q];
+  if (p->network == c->net) return MESH_TIER_SAME_NETWORK;
+  if (p->country == c->cty) return MESH_TIER_SAME_COUNTRY;
+  return MESH_TIER_OTHER;
+}
+
+static bool eligible(const QueryCtx *c, uint32_t q, MeshTier tier) {
+  return q != c->requester && tier_of(c, q) == tier;
+}
+
+/* The items of a tier: the concatenation of ngroups groups. */
+typedef struct Span {
+  const Group *const *groups;
+  uint32_t ngroups;
+  size_t len;
+} Span;
+
+static uint32_t span_at(const Span *s, size_t i) {
+  for (uint32_t g = 0;; g++) {
+    if (i < s->groups[g]->len) return s->groups[g]->items[i];
+    i -= s->groups[g]->len;
+  }
+}
+
+/* Appends min(need, elig) eligible items of the span (elig of its items
+ * are eligible) to out[], in uniformly random order. Returns the count. */
+static size_t sample_tier(const QueryCtx *c, const Span *s, size_t elig, size_t need,
+                          MeshTier tier, MeshRng *rng, uint32_t *out) {
+  if (elig == 0 || need == 0) return 0;
+  if (elig <= need) { /* take the tier whole, then shuffle */
+    size_t n = 0;
+    for (uint32_t g = 0; g < s->ngroups; g++)
+      for (uint32_t i = 0; i < s->groups[g]->len; i++) {
+        uint32_t q = s->groups[g]->items[i];
+        if (eligible(c, q, tier)) out[n++] = q;
+      }
+    for (size_t i = n; i > 1; i--) {
+      size_t j = (size_t)mesh_rng_below(rng, i);
+      uint32_t x = out[i - 1];
+      out[i - 1] = out[j];
+      out[j] = x;
+    }
+    return n;
+  }
+  size_t n = 0;
+  while (n < need) {
+    uint32_t q = span_at(s, (size_t)mesh_rng_below(rng, s->len));
+    if (!eligible(c, q, tier)) continue;
+    bool dup = false;
+    for (size_t i = 0; i < n && !dup; i++) dup = out[i] == q;
+    if (!dup) out[n++] = q;
+  }
+  return n;
+}
+
+size_t mesh_tracker_query(MeshTracker *t, uint64_t obj, uint32_t version, uint32_t requester,
+                          uint32_t req_network, uint32_t req_country, size_t k, MeshRng *rng,
+                          uint32_t *out_peers, MeshTier *out_tiers) {
+  uint32_t key = key_find(t, obj, version);
+  if (key == NIL || k == 0) return 0;
+  QueryCtx c = {t, requester, req_network, req_country};
+  const Key *kk = &t->keys[key];
+  uint32_t gn = req_network < COUNTRY_TAG ? group_find(t, key, req_network) : NIL;
+  uint32_t gc = req_country < COUNTRY_TAG ? group_find(t, key, req_country | COUNTRY_TAG) : NIL;
+  size_t n_net = gn == NIL ? 0 : t->groups[gn].len;
+  size_t n_cty = gc == NIL ? 0 : t->groups[gc].len;
+  /* The requester's network lies in its country unless the caller says
+   * otherwise; then the network's holders count in no country tier. */
+  bool nested = req_network < t->nets_cap && t->net_country[req_network] == req_country;
+  size_t e1 = n_net, e2 = n_cty - (nested ? n_net : 0);
+  size_t e3 = kk->count - n_cty - (nested ? 0 : n_net);
+  if (requester < t->peers_cap && t->peers[requester].online &&
+      rec_find(&t->peers[requester], key)) {
+    switch (tier_of(&c, requester)) {
+    case MESH_TIER_SAME_NETWORK: e1--; break;
+    case MESH_TIER_SAME_COUNTRY: e2--; break;
+    case MESH_TIER_OTHER: e3--; break;
+    }
+  }
+  size_t n = 0, m;
+  const Group *one;
+  if (gn != NIL) {
+    one = &t->groups[gn];
+    Span s = {&one, 1, one->len};
+    m = sample_tier(&c, &s, e1, k, MESH_TIER_SAME_NETWORK, rng, out_peers);
+    for (size_t i = 0; out_tiers && i < m; i++) out_tiers[n + i] = MESH_TIER_SAME_NETWORK;
+    n += m;
+  }
+  if (gc != NIL && n < k) {
+    one = &t->groups[gc];
+    Span s = {&one, 1, one->len};
+    m = sample_tier(&c, &s, e2, k - n, MESH_TIER_SAME_COUNTRY, rng, out_peers + n);
+    for (size_t i = 0; out_tiers && i < m; i++) out_tiers[n + i] = MESH_TIER_SAME_COUNTRY;
+    n += m;
+  }
+  if (n < k && e3 > 0) {
+    Span s = {t->scratch, 0, 0};
+    for (uint32_t i = 0; i < kk->nctys; i++) {
+      if (kk->ctys[i] == req_country) continue;
+      const Group *g = &t->groups[group_find(t, key, kk->ctys[i] | COUNTRY_TAG)];
+      t->scratch[s.ngroups++] = g;
+      s.len += g->len;
+    }
+    m = sample_tier(&c, &s, e3, k - n, MESH_TIER_OTHER, rng, out_peers + n);
+    for (size_t i = 0; out_tiers && i < m; i++) out_tiers[n + i] = MESH_TIER_OTHER;
+    n += m;
+  }
+  return n;
+}
+
+/* ---- introspection ---------------------------------------------------- */
+
+size_t mesh_tracker_holders(const MeshTracker *t, uint64_t obj, uint32_t version) {
+  uint32_t key = key_find(t, obj, version);
+  return key == NIL ? 0 : t->keys[key].count;
+}
+
+bool mesh_tracker_holds(const MeshTracker *t, uint32_t peer, uint64_t obj, uint32_t version) {
+  uint32_t key = key_find(t, obj, version);
+  return key != NIL && mesh_tracker_online(t, peer) && rec_find(&t->peers[peer], key);
+}
+
+size_t mesh_tracker_holdings(const MeshTracker *t) { return t->holdings; }
+size_t mesh_tracker_online_count(const MeshTracker *t) { return t->online; }
+size_t mesh_tracker_memory_bytes(const MeshTracker *t) { return t->mem + sizeof *t; }
+
+#define CHECK(cond)                                                                                \
+  do {                                                                                             \
+    if (!(cond)) return false;                                                                     \
+  } while (0)
+
+bool mesh_tracker_check(const MeshTracker *t) {
+  size_t mem = 0, holdings = 0, online = 0;
+  mem += (size_t)t->peers_cap * sizeof(Peer) + (size_t)t->nets_cap * sizeof(uint32_t) +
+         (size_t)t->keys_cap * sizeof(Key) + (size_t)t->key_index_cap * sizeof(uint32_t) +
+         (size_t)t->group_cap * sizeof(Group) + (size_t)t->scratch_cap * sizeof(Group *);
+  /* Peers and their Recs (invariants 1, 2, 5). */
+  for (uint32_t q = 0; q < t->peers_cap; q++) {
+    const Peer *p = &t->peers[q];
+    mem += (size_t)p->cap * sizeof(Rec);
+    if (!p->online) {
+      CHECK(p->recs == NULL && p->cap == 0 && p->count == 0);
+      continue;
+    }
+    online++;
+    CHECK(p->network < t->nets_cap && t->net_country[p->network] == p->country);
+    CHECK((uint64_t)p->count * 20 <= (uint64_t)p->cap * 17 || p->count == 0);
+    uint32_t count = 0;
+    for (uint32_t i = 0; i < p->cap; i++) {
+      const Rec *r = &p->recs[i];
+      if (r->key == NIL) continue;
+      count++;
+      CHECK(r->key < t->keys_used && t->keys[r->key].ctys);
+      CHECK(rec_find(p, r->key) == r); /* reachable from its home slot */
+      uint32_t gn = group_find(t, r->key, p->network);
+      uint32_t gc = group_find(t, r->key, p->country | COUNTRY_TAG);
+      CHECK(gn != NIL && gc != NIL);
+      CHECK(r->pos_net < t->groups[gn].len && t->groups[gn].items[r->pos_net] == q);
+      CHECK(r->pos_cty < t->groups[gc].len && t->groups[gc].items[r->pos_cty] == q);
+    }
+    CHECK(count == p->count);
+    holdings += count;
+  }
+  CHECK(online == t->online && holdings == t->holdings);
+  /* Keys (invariant 4). */
+  size_t key_sum = 0, key_count = 0, free_count = 0, key_ctys = 0;
+  for (uint32_t id = 0; id < t->keys_used; id++) {
+    const Key *k = &t->keys[id];
+    if (!k->ctys) {
+      free_count++;
+      continue;
+    }
+    key_count++;
+    mem += (size_t)k->ctys_cap * sizeof(uint32_t);
+    CHECK(k->count >= 1 && k->nctys >= 1 && k->nctys <= k->ctys_cap);
+    CHECK(k->nctys <= t->scratch_cap);
+    CHECK(key_find(t, k->obj, k->version) == id);
+    size_t sum = 0;
+    for (uint32_t i = 0; i < k->nctys; i++) {
+      uint32_t g = group_find(t, id, k->ctys[i] | COUNTRY_TAG);
+      CHECK(g != NIL);
+      sum += t->groups[g].len;
+      for (uint32_t j = 0; j < i; j++) CHECK(k->ctys[j] != k->ctys[i]);
+    }
+    CHECK(sum == k->count);
+    key_sum += k->count;
+    key_ctys += k->nctys;
+  }
+  CHECK(key_count == t->key_count && key_sum == holdings);
+  for (uint32_t f = t->key_free; f != NIL; f = t->keys[f].next_free) {
+    CHECK(f < t->keys_used && !t->keys[f].ctys);
+    if (free_count-- == 0) return false; /* a cycle */
+  }
+  CHECK(free_count == 0);
+  size_t indexed = 0;
+  for (uint32_t i = 0; i < t->key_index_cap; i++) indexed += t->key_index[i] != NIL;
+  CHECK(indexed == key_count);
+  /* Groups (invariants 3, 4). */
+  size_t net_items = 0, cty_items = 0, groups = 0, cty_groups = 0;
+  for (uint32_t gi = 0; gi < t->group_cap; gi++) {
+    const Group *g = &t->groups[gi];
+    if (g->key == NIL) continue;
+    groups++;
+    mem += (size_t)g->cap * sizeof(uint32_t);
+    CHECK(g->len >= 1 && g->len <= g->cap);
+    CHECK(g->key < t->keys_used && t->keys[g->key].ctys);
+    CHECK(group_find(t, g->key, g->tag) == gi);
+    bool is_cty = g->tag & COUNTRY_TAG;
+    for (uint32_t i = 0; i < g->len; i++) {
+      uint32_t q = g->items[i];
+      CHECK(mesh_tracker_online(t, q));
+      const Peer *p = &t->peers[q];
+      CHECK(is_cty ? (p->country | COUNTRY_TAG) == g->tag : p->network == g->tag);
+      const Rec *r = rec_find(p, g->key);
+      CHECK(r && (is_cty ? r->pos_cty : r->pos_net) == i);
+    }
+    if (is_cty) {
+      cty_items += g->len;
+      cty_groups++;
+    } else {
+      net_items += g->len;
+    }
+  }
+  CHECK(groups == t->group_count && net_items == holdings && cty_items == holdings);
+  CHECK(cty_groups == key_ctys); /* with the per-key lookups above: a bijection */
+  CHECK(mem == t->mem);          /* invariant 6 */
+  return true;
+}
