@@ -355,6 +355,10 @@ int64_t world_rtt_sample_ns(const World *w, uint32_t net_a, uint32_t net_b,
   return ms_to_ns(prop + access * factor);
 }
 
+double world_ms_per_km(const World *w) {
+  return w->ms_per_km;
+}
+
 double world_country_rtt_ms(const World *w, uint32_t ca, uint32_t cb) {
   if (ca > cb) { uint32_t t = ca; ca = cb; cb = t; }   /* bitwise symmetric */
   const WorldCountry *a = world_country(w, ca), *b = world_country(w, cb);

@@ -137,6 +137,9 @@ int64_t world_rtt_sample_ns(const World *w, uint32_t net_a, uint32_t net_b,
 double world_country_rtt_ms(const World *w, uint32_t ca, uint32_t cb);
 
 /* Great-circle distance on the IUGG mean sphere, km. */
+/* One-way path of 1 km costs this many ms of RTT (2 x stretch / (f c)). */
+double world_ms_per_km(const World *w);
+
 double world_great_circle_km(double lat1, double lon1, double lat2, double lon2);
 
 void world_print_summary(const World *w, FILE *out);
