@@ -130,6 +130,14 @@ static RunRecord *make_record(const Model *m, const Config *cfg, const char *nam
   const ModelSample *smp = model_samples(m, &n);
   for (size_t i = 0; i < n; i++) run_record_series(rec, smp[i].name, smp[i].t_s, smp[i].value);
   run_record_histogram(rec, "latency_s", model_latency(m));
+  const ModelHistogram *hs = model_histograms(m, &n);
+  for (size_t i = 0; i < n; i++) run_record_histogram(rec, hs[i].name, hs[i].h);
+  const ModelBreakdown *bd = model_breakdowns(m, &n);
+  for (size_t i = 0; i < n; i++)
+    run_record_breakdown(rec,
+                         strcmp(bd[i].dim, "country") == 0 ? RESULTS_DIM_COUNTRY
+                                                            : RESULTS_DIM_NETWORK,
+                         bd[i].key, bd[i].name, bd[i].value);
   return rec;
 }
 

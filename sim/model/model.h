@@ -32,6 +32,20 @@ typedef struct ModelSample {
   double value;
 } ModelSample;
 
+/* A metric of one country or network. */
+typedef struct ModelBreakdown {
+  const char *dim;    /* "country" or "network" */
+  const char *key;    /* ISO code or network index */
+  const char *name;   /* static string */
+  double value;
+} ModelBreakdown;
+
+/* A named distribution (latencies, page load times, upload bytes). */
+typedef struct ModelHistogram {
+  const char *name;   /* static string */
+  Histogram *h;
+} ModelHistogram;
+
 /* Called every few thousand events while running. */
 typedef void (*ModelProgressFn)(void *ud, SimTime now, SimTime horizon, uint64_t events);
 
@@ -58,5 +72,8 @@ World *model_load_world(const Config *cfg, GError **error);
 /* Latency of every object request, seconds (local hits count 0).
  * (transfer none) */
 const Histogram *model_latency(const Model *m);
+/* Breakdowns and histograms, valid after model_run. (transfer none) */
+const ModelBreakdown *model_breakdowns(const Model *m, size_t *n);
+const ModelHistogram *model_histograms(const Model *m, size_t *n);
 
 #endif /* MODEL_MODEL_H */
