@@ -138,6 +138,7 @@ static gboolean parse_check(Scenario *s, GError **error) {
 
 static Scenario *load_scenario(const char *path, GError **error) {
   Scenario *s = g_new0(Scenario, 1);
+  g_autofree char *stem = NULL; /* before any goto fail */
   s->path = g_strdup(path);
   s->cfg = runner_load_config(path, NULL, FALSE, error);
   if (!s->cfg) goto fail;
@@ -145,7 +146,7 @@ static Scenario *load_scenario(const char *path, GError **error) {
   s->reps = (guint)config_int(s->cfg, "run", "replications");
   s->seed0 = (uint64_t)config_int(s->cfg, "run", "seed");
   if (!parse_check(s, error)) goto fail;
-  g_autofree char *stem = g_strdup(path);
+  stem = g_strdup(path);
   if (g_str_has_suffix(stem, ".ini")) stem[strlen(stem) - 4] = '\0';
   s->baseline = g_strconcat(stem, ".baseline", NULL);
   s->values = g_new0(double *, s->metrics->len);

@@ -373,6 +373,7 @@ int cmd_sweep(int argc, char **argv) {
 
   Sweep sw = {0};
   int rc = CLI_EXIT_BADINPUT;
+  g_auto(GStrv) metrics = NULL; /* before any goto done */
   sw.path = argv[1];
   sw.base = runner_load_config(sw.path, (const char *const *)sets, TRUE, &error);
   if (!sw.base || !build_grid(&sw, &error) || !validate_grid(&sw, &error)) {
@@ -384,7 +385,7 @@ int cmd_sweep(int argc, char **argv) {
   guint reps = (guint)config_int(sw.base, "run", "replications");
   double precision = config_double(sw.base, "run", "precision");
   guint max_reps = (guint)config_int(sw.base, "run", "max_replications");
-  g_auto(GStrv) metrics = g_strsplit_set(config_string(sw.base, "run", "precision_metrics"), " \t", -1);
+  metrics = g_strsplit_set(config_string(sw.base, "run", "precision_metrics"), " \t", -1);
   {
     guint w = 0; /* drop empty words */
     for (guint i = 0; metrics[i]; i++)
