@@ -29,6 +29,14 @@ static const CliCommand commands[] = {
    "replay a trace through cache policies: misses and byte misses per policy and size"},
   {"world", cmd_world, "world SCENARIO [--set k=v]... [--rtt]",
    "the scenario's geo world: countries and networks, or country RTTs as CSV"},
+  {"sweep", cmd_sweep, "sweep SCENARIO [--set k=v1,v2,...]... [--jobs N] [--out DB] [--json]",
+   "run a grid of variants x replications in parallel into one database (resumable)"},
+  {"compare", cmd_compare, "compare A.ini B.ini [--replications R] [--set k=v]... [--jobs N] [--json]",
+   "paired comparison of two variants on the same seeds: B - A with 95% CIs and a verdict"},
+  {"check", cmd_check, "check DIR|FILE... [--update-baseline] [--junit FILE]",
+   "regression scenarios against their baselines: TAP, exit 0 pass, 1 regression, 2 error"},
+  {"report", cmd_report_capacity, "report DB --capacity 'METRIC <= VALUE' --vary SECTION.KEY",
+   "the smallest value of a swept key that meets a target (interpolated, with its CI)"},
   {"schema", cmd_schema, "schema", "print the SQL schema of the results database"},
 };
 

@@ -15,5 +15,9 @@ int cmd_keys(int argc, char **argv);
 int cmd_cache(int argc, char **argv);
 int cmd_schema(int argc, char **argv);
 int cmd_world(int argc, char **argv);
+int cmd_sweep(int argc, char **argv);
+int cmd_compare(int argc, char **argv);
+int cmd_check(int argc, char **argv);
+int cmd_report_capacity(int argc, char **argv);
 
 #endif

@@ -92,15 +92,17 @@ static void print_number(FILE *out, double v) {
   else fprintf(out, "%.6g", v);
 }
 
-static void print_summary(const Model *m, const char *name, gboolean json) {
-  size_t n;
-  const ModelScalar *s = model_scalars(m, &n);
+static void print_summary(const RunRecord *rec, const char *name, gboolean json) {
+  size_t n = run_record_n_scalars(rec);
   if (json) {
     g_autofree char *esc = g_strescape(name, NULL);
     printf("{\"scenario\": \"%s\"", esc);
     for (size_t i = 0; i < n; i++) {
-      printf(", \"%s\": ", s[i].name);
-      if (isfinite(s[i].value)) print_number(stdout, s[i].value);
+      const char *k;
+      double v;
+      run_record_scalar_at(rec, i, &k, &v);
+      printf(", \"%s\": ", k);
+      if (isfinite(v)) print_number(stdout, v);
       else printf("null");
     }
     printf("}\n");
@@ -108,8 +110,11 @@ static void print_summary(const Model *m, const char *name, gboolean json) {
   }
   printf("scenario: %s\n", name);
   for (size_t i = 0; i < n; i++) {
-    printf("%s: ", s[i].name);
-    print_number(stdout, s[i].value);
+    const char *k;
+    double v;
+    run_record_scalar_at(rec, i, &k, &v);
+    printf("%s: ", k);
+    print_number(stdout, v);
     putchar('\n');
   }
 }
@@ -117,11 +122,12 @@ static void print_summary(const Model *m, const char *name, gboolean json) {
 /* ---- results ------------------------------------------------------------ */
 
 static RunRecord *make_record(const Model *m, const Config *cfg, const char *name,
-                              uint64_t seed, gint64 started_us, double wall_s) {
+                              uint64_t seed, guint replication, gint64 started_us,
+                              double wall_s) {
   RunRecord *rec = run_record_new();
   g_autofree char *text = config_dump(cfg);
   run_record_set_scenario(rec, name, text);
-  run_record_set_seed(rec, seed, 0);
+  run_record_set_seed(rec, seed, replication);
   run_record_set_build(rec, SIM_VERSION, SIM_GIT_REV);
   run_record_set_wall_time(rec, started_us, g_get_real_time(), wall_s);
   size_t n;
@@ -139,6 +145,106 @@ static RunRecord *make_record(const Model *m, const Config *cfg, const char *nam
                                                             : RESULTS_DIM_NETWORK,
                          bd[i].key, bd[i].name, bd[i].value);
   return rec;
+}
+
+static RunRecord *execute_model(Model *model, const Config *cfg, const char *name,
+                                guint replication, ModelProgressFn progress, void *ud) {
+  gint64 started_us = g_get_real_time(); /* wall time: provenance only */
+  gint64 t0 = g_get_monotonic_time();
+  model_run(model, progress, ud);
+  double wall_s = (double)(g_get_monotonic_time() - t0) * 1e-6;
+  uint64_t seed = (uint64_t)config_int(cfg, "run", "seed");
+  return make_record(model, cfg, name, seed, replication, started_us, wall_s);
+}
+
+RunRecord *runner_execute(const Config *cfg, const char *name, guint replication,
+                          ModelProgressFn progress, void *ud, GError **error) {
+  g_autoptr(Model) model = model_new(cfg, error);
+  if (!model) return NULL;
+  return execute_model(model, cfg, name, replication, progress, ud);
+}
+
+/* Keys that steer how many runs there are, not what one run does. */
+static gboolean replication_key(const ConfigKey *k) {
+  if (strcmp(k->section, "check") == 0) return TRUE;
+  if (strcmp(k->section, "scenario") == 0 && strcmp(k->name, "extends") == 0) return TRUE;
+  if (strcmp(k->section, "run") != 0) return FALSE;
+  return strcmp(k->name, "replications") == 0 || strcmp(k->name, "precision") == 0 ||
+         strcmp(k->name, "precision_metrics") == 0 || strcmp(k->name, "max_replications") == 0;
+}
+
+static gboolean is_axis(const GPtrArray *axes, const ConfigKey *k, guint *index) {
+  g_autofree char *full = g_strdup_printf("%s.%s", k->section, k->name);
+  for (guint i = 0; axes && i < axes->len; i++)
+    if (strcmp(g_ptr_array_index(axes, i), full) == 0) {
+      *index = i;
+      return TRUE;
+    }
+  return FALSE;
+}
+
+Config *runner_point_config(const Config *base, const GPtrArray *axes,
+                            const char *const *values, uint64_t seed, GError **error) {
+  g_autoptr(Config) c = model_config_new();
+  for (size_t i = 0; i < model_keys_count; i++) {
+    const ConfigKey *k = &model_keys[i];
+    guint ax;
+    if (replication_key(k)) continue;
+    if (is_axis(axes, k, &ax)) {
+      if (!config_set_value(c, k->section, k->name, values[ax], "sweep", ax + 1, error))
+        return NULL;
+      continue;
+    }
+    if (!config_is_set(base, k->section, k->name)) continue;
+    guint line = 0;
+    const char *origin = config_origin(base, k->section, k->name, &line);
+    if (!config_set_value(c, k->section, k->name, config_raw(base, k->section, k->name), origin,
+                          line, error))
+      return NULL;
+  }
+  g_autofree char *v = g_strdup_printf("%" G_GUINT64_FORMAT, (guint64)seed);
+  if (!config_set_value(c, "run", "seed", v, "sweep", 0, error)) return NULL;
+  return g_steal_pointer(&c);
+}
+
+char *runner_point_key(const GPtrArray *axes, const char *const *values) {
+  GString *s = g_string_new(NULL);
+  for (guint i = 0; axes && i < axes->len; i++)
+    g_string_append_printf(s, "%s%s=%s", i ? " " : "", (const char *)g_ptr_array_index(axes, i),
+                           values[i]);
+  return g_string_free(s, FALSE);
+}
+
+void runner_job_free(RunnerJob *job) {
+  if (!job) return;
+  if (job->cfg) config_free(job->cfg);
+  if (job->rec) run_record_free(job->rec);
+  g_clear_error(&job->error);
+  g_free(job);
+}
+
+typedef struct Pool {
+  GAsyncQueue *finished;           /* of RunnerJob* */
+} Pool;
+
+static void pool_work(gpointer data, gpointer user_data) {
+  RunnerJob *job = data;
+  Pool *p = user_data;
+  job->rec = runner_execute(job->cfg, job->name, job->replication, NULL, NULL, &job->error);
+  g_async_queue_push(p->finished, job);
+}
+
+void runner_execute_all(GPtrArray *jobs, guint n_workers, RunnerDoneFn done, void *ud) {
+  if (jobs->len == 0) return;
+  if (n_workers == 0) n_workers = g_get_num_processors();
+  if (n_workers > jobs->len) n_workers = jobs->len;
+  Pool p = {g_async_queue_new()};
+  GThreadPool *pool = g_thread_pool_new(pool_work, &p, (gint)n_workers, FALSE, NULL);
+  g_assert_nonnull(pool); /* non-exclusive pools cannot fail to be created */
+  for (guint i = 0; i < jobs->len; i++) g_thread_pool_push(pool, g_ptr_array_index(jobs, i), NULL);
+  for (guint i = 0; i < jobs->len; i++) done(g_async_queue_pop(p.finished), ud);
+  g_thread_pool_free(pool, FALSE, TRUE);
+  g_async_queue_unref(p.finished);
 }
 
 /* Store the run; a stored run of the same scenario and seed is replaced
@@ -165,7 +271,7 @@ int runner_run(const RunnerOptions *opt) {
     }
   }
   g_autofree char *name = runner_scenario_name(cfg, opt->scenario);
-  g_autoptr(Model) model = model_new(cfg, &error);
+  g_autoptr(Model) model = model_new(cfg, &error); /* validated before the db is opened */
   if (!model) {
     fprintf(stderr, "%s\n", error->message);
     return CLI_EXIT_BADINPUT;
@@ -191,22 +297,19 @@ int runner_run(const RunnerOptions *opt) {
     }
   }
 
-  gint64 started_us = g_get_real_time(); /* wall time: provenance only */
   Progress prog = {0};
   prog.start_us = g_get_monotonic_time();
   gboolean show = !opt->quiet && isatty(STDERR_FILENO);
-  model_run(model, show ? on_progress : NULL, &prog);
-  double wall_s = (double)(g_get_monotonic_time() - prog.start_us) * 1e-6;
+  g_autoptr(RunRecord) rec = execute_model(model, cfg, name, 0, show ? on_progress : NULL, &prog);
   if (prog.shown) {
     fputs("\r\033[K", stderr);
     fflush(stderr);
   }
 
-  print_summary(model, name, opt->json);
+  print_summary(rec, name, opt->json);
   fflush(stdout);
   if (db) {
     uint64_t seed = (uint64_t)config_int(cfg, "run", "seed");
-    g_autoptr(RunRecord) rec = make_record(model, cfg, name, seed, started_us, wall_s);
     if (!store_run(db, rec, seed, &error)) {
       fprintf(stderr, "%s\n", error->message);
       return CLI_EXIT_FAIL;

@@ -9,6 +9,8 @@
 #include <stdint.h>
 
 #include "core/config.h"
+#include "model/model.h"
+#include "results/results.h"
 
 typedef struct RunnerOptions {
   const char *scenario;            /* path of the .ini */
@@ -28,6 +30,50 @@ Config *runner_load_config(const char *scenario, const char *const *sets, gboole
 /* The scenario name: [scenario] name, or the file name without .ini.
  * (transfer full) */
 char *runner_scenario_name(const Config *cfg, const char *scenario_path);
+
+/* (transfer full) Build and run one concrete scenario (no lists) and
+ * collect everything of the run into a RunRecord: scenario name and text,
+ * seed ([run] seed) and `replication`, build, wall time, scalars, series,
+ * the latency histogram. NULL + error if the model refuses the config.
+ * Thread-safe: parallel calls on different configs share nothing. */
+RunRecord *runner_execute(const Config *cfg, const char *name, guint replication,
+                          ModelProgressFn progress, void *ud, GError **error);
+
+/* (transfer full) The concrete config of one run of a sweep, compare or
+ * check: every key `base` sets, with its origin, except the keys that only
+ * steer replications ([run] replications, precision, precision_metrics,
+ * max_replications and the [check] section, so that they do not change the
+ * scenario text and its SHA-256, the resume key); each axis key
+ * (`axes`, "section.key") set to values[i] (origin "sweep"); [run] seed =
+ * `seed`. NULL + error if a value is refused. */
+Config *runner_point_config(const Config *base, const GPtrArray *axes,
+                            const char *const *values, uint64_t seed, GError **error);
+
+/* The point key of a grid point: "k=v k=v" over the axes; "" without axes.
+ * (transfer full) */
+char *runner_point_key(const GPtrArray *axes, const char *const *values);
+
+/* One run for runner_execute_all(). The caller fills cfg, name and
+ * replication (and may use user); the pool fills rec or error. */
+typedef struct RunnerJob {
+  Config *cfg;                     /* (owned) concrete config */
+  const char *name;                /* (not owned) scenario name */
+  guint replication;
+  gpointer user;                   /* (not owned) the caller's */
+  RunRecord *rec;                  /* result, (owned) until the caller steals it */
+  GError *error;                   /* or the model's refusal */
+} RunnerJob;
+
+void runner_job_free(RunnerJob *job);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(RunnerJob, runner_job_free)
+
+/* Called in the calling thread, once per job, in completion order. */
+typedef void (*RunnerDoneFn)(RunnerJob *job, void *ud);
+
+/* Run jobs (RunnerJob*) on n_workers threads (GThreadPool; 0 = number of
+ * cores); `done` sees each job as it finishes. Results do not depend on
+ * n_workers: each run only depends on its own config. */
+void runner_execute_all(GPtrArray *jobs, guint n_workers, RunnerDoneFn done, void *ud);
 
 /* Run one scenario as `meshsim run` does; returns the exit code. */
 int runner_run(const RunnerOptions *opt);

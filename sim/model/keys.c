@@ -28,6 +28,13 @@ const ConfigKey model_keys[] = {
    "geo: UTC date and time of simulated time 0 (ISO 8601); sets each country's local hour"},
   {"run", "replications", CONFIG_INT, "1", "", 1, 100000, NULL,
    "seeds per sweep point (seed, seed+1, ...); `meshsim run` runs the first"},
+  {"run", "precision", CONFIG_DOUBLE, "0", "", 0, 1, NULL,
+   "sweep: add replications to a point until every precision_metrics 95% CI half-width is "
+   "below this fraction of |mean| (0 = off: exactly `replications` seeds)"},
+  {"run", "precision_metrics", CONFIG_STRING, "offload mean_latency_s", "", 0, 0, NULL,
+   "sweep: the scalars (space-separated) that `precision` applies to"},
+  {"run", "max_replications", CONFIG_INT, "50", "", 2, 100000, NULL,
+   "sweep: at most this many seeds per point when `precision` is on"},
 
   /* [world] */
   {"world", "model", CONFIG_ENUM, "reference", "", 0, 0, "reference|geo",
@@ -226,6 +233,13 @@ const ConfigKey model_keys[] = {
   /* [output] */
   {"output", "series_interval", CONFIG_DURATION, "5min", "ns", NS(1), NS(86400), NULL,
    "sampling interval of the time series (online peers, offload, requests)"},
+
+  /* [check]: regression scenarios of `meshsim check` (ignored by run and sweep) */
+  {"check", "metrics", CONFIG_STRING, "", "", 0, 0, NULL,
+   "check: the scalars compared with the baseline (space-separated); empty = not a regression scenario"},
+  {"check", "tolerance", CONFIG_STRING, "", "", 0, 0, NULL,
+   "check: per metric `NAME:abs:X`, `NAME:rel:X` or `NAME:notworse` (space-separated; default "
+   "notworse); see README, meshsim check"},
 };
 
 const size_t model_keys_count = G_N_ELEMENTS(model_keys);
