@@ -534,17 +534,20 @@ static GPtrArray *expand(const ConfigKey *k, const char *text, const char *file,
     }
     return out;
   }
-  g_auto(GStrv) parts = g_strsplit(text, ",", -1);
-  for (char **p = parts; *p; p++) {
-    g_strstrip(*p);
-    if (**p == '\0') {
-      set_located_error(error, CONFIG_ERROR_SYNTAX, file, line, k->section, k->name,
-                        "empty element in list '%s'", text);
-      goto fail;
+  {   /* a block of its own: the gotos above must not jump into the scope of
+         `parts`, whose cleanup would then free an uninitialised pointer */
+    g_auto(GStrv) parts = g_strsplit(text, ",", -1);
+    for (char **p = parts; *p; p++) {
+      g_strstrip(*p);
+      if (**p == '\0') {
+        set_located_error(error, CONFIG_ERROR_SYNTAX, file, line, k->section, k->name,
+                          "empty element in list '%s'", text);
+        goto fail;
+      }
+      g_ptr_array_add(out, g_strdup(*p));
     }
-    g_ptr_array_add(out, g_strdup(*p));
+    return out;
   }
-  return out;
 fail:
   g_ptr_array_free(out, TRUE);
   return NULL;
