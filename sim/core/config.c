@@ -857,6 +857,29 @@ const char *config_origin(const Config *c, const char *section, const char *name
 
 /* ---- dumping and lists -------------------------------------------------- */
 
+/* A value escaped the way GKeyFile reads it back (g_key_file_get_string):
+ * only backslash, newline, tab, carriage return and a leading space.
+ * g_strescape() is not that: it writes other bytes (non-ASCII UTF-8,
+ * control characters, quotes) as C escapes, which GKeyFile does not decode,
+ * so "Café" would come back as "Caf\\303\\251". */
+static char *keyfile_escape(const char *v) {
+  GString *s = g_string_sized_new(strlen(v) + 8);
+  for (const char *p = v; *p; p++) {
+    switch (*p) {
+      case '\\': g_string_append(s, "\\\\"); break;
+      case '\n': g_string_append(s, "\\n"); break;
+      case '\t': g_string_append(s, "\\t"); break;
+      case '\r': g_string_append(s, "\\r"); break;
+      case ' ':
+        if (p == v) g_string_append(s, "\\s");
+        else g_string_append_c(s, ' ');
+        break;
+      default: g_string_append_c(s, *p);
+    }
+  }
+  return g_string_free(s, FALSE);
+}
+
 static char *dump(const Config *c, gboolean all) {
   GString *s = g_string_new(NULL);
   const char *cur = NULL;
@@ -868,7 +891,7 @@ static char *dump(const Config *c, gboolean all) {
       g_string_append_printf(s, "%s[%s]\n", cur ? "\n" : "", k->section);
       cur = k->section;
     }
-    g_autofree char *esc = g_strescape(c->slots[i].raw, NULL);
+    g_autofree char *esc = keyfile_escape(c->slots[i].raw);
     g_string_append_printf(s, "%s = %s\n", k->name, esc);
   }
   return g_string_free(s, FALSE);
