@@ -534,17 +534,20 @@ static GPtrArray *expand(const ConfigKey *k, const char *text, const char *file,
     }
     return out;
   }
-  g_auto(GStrv) parts = g_strsplit(text, ",", -1);
-  for (char **p = parts; *p; p++) {
-    g_strstrip(*p);
-    if (**p == '\0') {
-      set_located_error(error, CONFIG_ERROR_SYNTAX, file, line, k->section, k->name,
-                        "empty element in list '%s'", text);
-      goto fail;
+  {   /* a block of its own: the gotos above must not jump into the scope of
+         `parts`, whose cleanup would then free an uninitialised pointer */
+    g_auto(GStrv) parts = g_strsplit(text, ",", -1);
+    for (char **p = parts; *p; p++) {
+      g_strstrip(*p);
+      if (**p == '\0') {
+        set_located_error(error, CONFIG_ERROR_SYNTAX, file, line, k->section, k->name,
+                          "empty element in list '%s'", text);
+        goto fail;
+      }
+      g_ptr_array_add(out, g_strdup(*p));
     }
-    g_ptr_array_add(out, g_strdup(*p));
+    return out;
   }
-  return out;
 fail:
   g_ptr_array_free(out, TRUE);
   return NULL;
@@ -854,6 +857,29 @@ const char *config_origin(const Config *c, const char *section, const char *name
 
 /* ---- dumping and lists -------------------------------------------------- */
 
+/* A value escaped the way GKeyFile reads it back (g_key_file_get_string):
+ * only backslash, newline, tab, carriage return and a leading space.
+ * g_strescape() is not that: it writes other bytes (non-ASCII UTF-8,
+ * control characters, quotes) as C escapes, which GKeyFile does not decode,
+ * so "Café" would come back as "Caf\\303\\251". */
+static char *keyfile_escape(const char *v) {
+  GString *s = g_string_sized_new(strlen(v) + 8);
+  for (const char *p = v; *p; p++) {
+    switch (*p) {
+      case '\\': g_string_append(s, "\\\\"); break;
+      case '\n': g_string_append(s, "\\n"); break;
+      case '\t': g_string_append(s, "\\t"); break;
+      case '\r': g_string_append(s, "\\r"); break;
+      case ' ':
+        if (p == v) g_string_append(s, "\\s");
+        else g_string_append_c(s, ' ');
+        break;
+      default: g_string_append_c(s, *p);
+    }
+  }
+  return g_string_free(s, FALSE);
+}
+
 static char *dump(const Config *c, gboolean all) {
   GString *s = g_string_new(NULL);
   const char *cur = NULL;
@@ -865,7 +891,7 @@ static char *dump(const Config *c, gboolean all) {
       g_string_append_printf(s, "%s[%s]\n", cur ? "\n" : "", k->section);
       cur = k->section;
     }
-    g_autofree char *esc = g_strescape(c->slots[i].raw, NULL);
+    g_autofree char *esc = keyfile_escape(c->slots[i].raw);
     g_string_append_printf(s, "%s = %s\n", k->name, esc);
   }
   return g_string_free(s, FALSE);
