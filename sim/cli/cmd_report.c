@@ -109,6 +109,7 @@ static gboolean key_number(const ConfigKey *k, const char *text, double *x) {
       return config_parse_double(text, x, &why);
     case CONFIG_BOOL:
     case CONFIG_STRING:
+    case CONFIG_NAME:
     case CONFIG_ENUM:
       return FALSE;
   }
@@ -163,7 +164,8 @@ int cmd_report_capacity(int argc, char **argv) {
     return CLI_EXIT_BADINPUT;
   }
   const ConfigKey *k = find_key(vary);
-  if (!k || k->type == CONFIG_BOOL || k->type == CONFIG_STRING || k->type == CONFIG_ENUM) {
+  if (!k || k->type == CONFIG_BOOL || k->type == CONFIG_STRING || k->type == CONFIG_NAME ||
+      k->type == CONFIG_ENUM) {
     fprintf(stderr, "meshsim report: --vary %s: %s\n", vary,
             k ? "not a numeric key" : "unknown key (see `meshsim keys`)");
     return CLI_EXIT_BADINPUT;

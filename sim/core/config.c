@@ -247,6 +247,7 @@ static char *format_bound(ConfigType t, double x) {
     case CONFIG_DOUBLE: return g_strdup_printf("%g", x);
     case CONFIG_BOOL:
     case CONFIG_STRING:
+    case CONFIG_NAME:
     case CONFIG_ENUM: break;
   }
   return g_strdup("");
@@ -258,6 +259,7 @@ static const char *type_name(ConfigType t) {
     case CONFIG_DOUBLE: return "number";
     case CONFIG_BOOL: return "bool";
     case CONFIG_STRING: return "string";
+    case CONFIG_NAME: return "name";
     case CONFIG_ENUM: return "choice";
     case CONFIG_DURATION: return "duration";
     case CONFIG_SIZE: return "size";
@@ -365,6 +367,15 @@ static gboolean parse_one(const ConfigKey *k, const char *text, Slot *tmp, const
     case CONFIG_DOUBLE: return config_parse_double(text, &tmp->v.d, why);
     case CONFIG_BOOL: return config_parse_bool(text, &tmp->v.b, why);
     case CONFIG_STRING: return TRUE;
+    case CONFIG_NAME: {
+      g_autofree char *t = g_strstrip(g_strdup(text));
+      for (const char *q = t; *q; q++)
+        if (!(g_ascii_isalnum(*q) || *q == '_' || *q == '-' || *q == '.')) {
+          *why = "not a name (letters, digits, '_', '-', '.')";
+          return FALSE;
+        }
+      return TRUE;
+    }
     case CONFIG_ENUM: {
       g_auto(GStrv) choices = g_strsplit(k->choices, "|", -1);
       g_autofree char *s = g_strstrip(g_strdup(text));
@@ -390,6 +401,7 @@ static double slot_number(const ConfigKey *k, const Slot *s) {
     case CONFIG_RATE: return s->v.d;
     case CONFIG_BOOL:
     case CONFIG_STRING:
+    case CONFIG_NAME:
     case CONFIG_ENUM: break;
   }
   return 0;
@@ -404,6 +416,7 @@ static gboolean has_range(const ConfigKey *k) {
     case CONFIG_RATE: return TRUE;
     case CONFIG_BOOL:
     case CONFIG_STRING:
+    case CONFIG_NAME:
     case CONFIG_ENUM: break;
   }
   return FALSE;
@@ -472,6 +485,7 @@ static char *format_stored(const ConfigKey *k, double x) {
     case CONFIG_DOUBLE: return g_strdup_printf("%.17g", x);
     case CONFIG_BOOL:
     case CONFIG_STRING:
+    case CONFIG_NAME:
     case CONFIG_ENUM: break;
   }
   return g_strdup("");
@@ -808,7 +822,8 @@ static const Slot *get_slot(const Config *c, const char *section, const char *na
   gssize i = find_key(c, section, name);
   if (i < 0) g_error("config: undeclared key [%s] %s", section, name);
   if (c->keys[i].type != type &&
-      !(type == CONFIG_STRING && c->keys[i].type == CONFIG_ENUM))
+      !(type == CONFIG_STRING &&
+        (c->keys[i].type == CONFIG_ENUM || c->keys[i].type == CONFIG_NAME)))
     g_error("config: [%s] %s is a %s, not a %s", section, name, type_name(c->keys[i].type),
             type_name(type));
   return &c->slots[i];

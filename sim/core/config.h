@@ -34,6 +34,7 @@ typedef enum ConfigType {
   CONFIG_DOUBLE,
   CONFIG_BOOL,
   CONFIG_STRING,
+  CONFIG_NAME,      /* one word of [A-Za-z0-9_.-] (or empty): a policy, a code */
   CONFIG_ENUM,      /* one of the '|'-separated choices */
   CONFIG_DURATION,  /* int64 nanoseconds */
   CONFIG_SIZE,      /* int64 bytes */
@@ -90,7 +91,7 @@ gboolean config_set_value(Config *c, const char *section, const char *name,
 int64_t config_int(const Config *c, const char *section, const char *name);
 double config_double(const Config *c, const char *section, const char *name);
 gboolean config_bool(const Config *c, const char *section, const char *name);
-/* (transfer none) */
+/* (transfer none) Also for CONFIG_NAME and CONFIG_ENUM keys. */
 const char *config_string(const Config *c, const char *section, const char *name);
 int64_t config_duration_ns(const Config *c, const char *section, const char *name);
 int64_t config_size_bytes(const Config *c, const char *section, const char *name);

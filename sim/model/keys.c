@@ -156,7 +156,7 @@ const ConfigKey model_keys[] = {
    "pages: a new page's extra popularity decays as exp(-age / this)"},
   {"traffic", "updates", CONFIG_BOOL, "true", "", 0, 0, NULL,
    "pages: objects get new versions at their class's rate (JS/CSS weekly, images rarely)"},
-  {"traffic", "flash_country", CONFIG_STRING, "", "", 0, 0, NULL,
+  {"traffic", "flash_country", CONFIG_NAME, "", "", 0, 0, NULL,
    "a flash crowd: ISO code of the country where a page goes viral ('' = none)"},
   {"traffic", "flash_page", CONFIG_INT, "100", "", 1, 1e7, NULL,
    "the flash crowd's page: its popularity rank at the start"},
@@ -180,7 +180,7 @@ const ConfigKey model_keys[] = {
    "size of every object"},
 
   /* [cache] */
-  {"cache", "policy", CONFIG_STRING, "lru", "", 0, 0, NULL,
+  {"cache", "policy", CONFIG_NAME, "lru", "", 0, 0, NULL,
    "peer cache eviction policy (see `meshsim cache --help` for the list)"},
   {"cache", "capacity", CONFIG_SIZE, "64MB", "bytes", 1, 1e15, NULL,
    "peer cache capacity in bytes (ignored when capacity_objects > 0)"},
@@ -190,7 +190,7 @@ const ConfigKey model_keys[] = {
    "peer cache capacity in objects; 0 = limit by bytes (capacity)"},
 
   /* [selection] */
-  {"selection", "strategy", CONFIG_STRING, "locality", "", 0, 0, NULL,
+  {"selection", "strategy", CONFIG_NAME, "locality", "", 0, 0, NULL,
    "peer-selection strategy among the tracker's candidates"},
   {"selection", "candidates", CONFIG_INT, "1", "", 1, 64, NULL,
    "candidates the tracker returns per query (best locality tier first)"},
@@ -217,7 +217,7 @@ const ConfigKey model_keys[] = {
   {"cdn", "bandwidth", CONFIG_RATE, "20Mbit/s", "bit/s", 1e3, 1e12, NULL,
    "CDN download bandwidth per transfer"},
 
-  {"cdn", "edge_policy", CONFIG_STRING, "lru", "", 0, 0, NULL,
+  {"cdn", "edge_policy", CONFIG_NAME, "lru", "", 0, 0, NULL,
    "geo: eviction policy of the CDN edge caches"},
   {"cdn", "edge_capacity", CONFIG_SIZE, "10GB", "bytes", 1, 1e16, NULL,
    "geo: capacity of one CDN edge cache"},
@@ -225,7 +225,7 @@ const ConfigKey model_keys[] = {
    "geo: rate of one connection from an edge (a browser's download share caps it too)"},
   {"cdn", "edge_rtt_extra", CONFIG_DURATION, "2ms", "ns", 0, NS(1), NULL,
    "geo: RTT added at the edge (processing, last-mile detour)"},
-  {"cdn", "origin", CONFIG_STRING, "US", "", 0, 0, NULL,
+  {"cdn", "origin", CONFIG_NAME, "US", "", 0, 0, NULL,
    "geo: ISO code of the origin's country"},
   {"cdn", "origin_rate", CONFIG_RATE, "200Mbit/s", "bit/s", 1e3, 1e13, NULL,
    "geo: rate of one edge <- origin transfer"},
