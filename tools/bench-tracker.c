@@ -2,13 +2,14 @@
  * bench-tracker: memory per holding and the cost of announce, query and
  * withdraw of the mesh tracker (sim/mesh/tracker.c).
  *
- *   bench-tracker [PEERS [PER_PEER [CATALOGUE [QUERIES]]]]
+ *   bench-tracker [PEERS [PER_PEER [CATALOGUE [QUERIES [K]]]]]
  *
  * Defaults: 1,000,000 peers each holding 64 distinct objects drawn from
  * Zipf(0.9) over 10,000 objects (the reference model's catalogue), in 500
  * networks of 50 countries (network n in country n mod 50). Prints the
  * tracker's own byte count per holding, the process's resident-set growth
- * per holding, and the best of 3 timings of each operation.
+ * per holding, and the best of 3 timings of each operation. K: query
+ * only with that k (default: k = 1, then k = 8), e.g. for callgrind.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "mesh/tracker.h"
@@ -92,7 +93,13 @@ int main(int argc, char **argv) {
   /* Queries: a random online requester's own place; k = 1 and k = 8. */
   uint32_t out[8];
   size_t ks[2] = {1, 8};
-  for (int ki = 0; ki < 2; ki++) {
+  int nks = 2;
+  if (argc > 5) {
+    ks[0] = (size_t)atoi(argv[5]);
+    nks = 1;
+  }
+  if (ks[0] < 1 || ks[0] > 8) return 2;
+  for (int ki = 0; ki < nks; ki++) {
     double best = 1e300;
     size_t found = 0;
     for (int rep = 0; rep < 3; rep++) {

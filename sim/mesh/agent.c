@@ -111,7 +111,8 @@ MeshAgent *mesh_agent_new(uint32_t peer, uint32_t network, uint32_t country,
   if (params->max_attempts < 1 || params->max_attempts > MESH_AGENT_MAX_ATTEMPTS ||
       params->tracker_timeout_ns <= 0 || params->connect_timeout_ns <= 0 ||
       params->transfer_timeout_ns <= 0 || params->bowout_ns < 0 ||
-      params->bowout_max_ns < params->bowout_ns || params->peer_memory < 1 || !ops || !rng ||
+      params->bowout_max_ns < params->bowout_ns || params->peer_memory < 1 ||
+      params->max_channels < 1 || !ops || !rng ||
       !strategy)
     return NULL;
   MeshAgent *a = mesh_alloc0(alloc, sizeof *a);

@@ -93,9 +93,9 @@ typedef struct MeshAgentParams {
   uint32_t bowout_errors;       /* consecutive mesh errors to bow out; 5 (0: never) */
   MeshTime bowout_ns;           /* first back-off; 60 s */
   MeshTime bowout_max_ns;       /* back-off cap; 960 s */
-  uint32_t max_channels;        /* channels kept open, idle ones closed beyond; 8 */
+  uint32_t max_channels;        /* channels kept open, idle ones closed beyond; 8 (>= 1) */
   MeshTime failure_memory_ns;   /* a peer's failures are forgotten this long after its last; 120 s */
-  uint32_t peer_memory;         /* peers whose failures and throughput are remembered; 64 */
+  uint32_t peer_memory;         /* peers whose failures and throughput are remembered; 64 (>= 1) */
 } MeshAgentParams;
 
 void mesh_agent_params_default(MeshAgentParams *p);

@@ -5,7 +5,8 @@
  * every key there are two kinds of arrays of the peer ids that hold it:
  *   - one per (key, network) of the holders there    (Group, tag = network)
  *   - one per (key, country) of the holders there    (Group, tag = country|TOP)
- * and the key keeps the list of its countries (Key.ctys). Each peer owns a
+ * and the key keeps the list of its countries with their holder counts
+ * (Key.ctys; a country group knows its entry there). Each peer owns a
  * small open-addressing table of Rec {key, pos_net, pos_cty}: its holdings,
  * with the back-indexes of its slot in those two arrays, so that a withdraw
  * swap-removes in O(1) (the element moved into the hole is another peer,
@@ -18,7 +19,8 @@
  *   3. Every group item maps back to such a Rec (so arrays and Recs are in
  *      bijection: the sums of group lengths equal the number of holdings).
  *   4. No empty key and no empty group exists (they are freed at length 0);
- *      Key.ctys lists exactly the countries with a group of the key, and
+ *      Key.ctys lists exactly the countries with a group of the key, with
+ *      that group's length, at the entry the group's kpos names, and
  *      Key.count is the sum of their lengths.
  *   5. A network has one country: net_country[network(p)] == country(p).
  *   6. mem equals the bytes of every live allocation.
@@ -26,8 +28,9 @@
  * Query. Tier 1 is sampled from the requester's network group, tier 2 from
  * its country group skipping holders of its network, tier 3 from the
  * key's other country groups (a pick is an index into their concatenation,
- * found by walking Key.ctys: O(countries holding the key), at most the
- * number of countries, never the number of holders). A tier is taken whole
+ * found by walking the counts of Key.ctys, then one group lookup: O(the
+ * countries holding the key), at most the number of countries, never the
+ * number of holders). A tier is taken whole
  * when it has no more eligible holders than still needed (then shuffled);
  * otherwise picks are drawn uniformly by rejection (ineligible or already
  * picked). A lower tier is reached only when the tiers above held fewer
@@ -35,7 +38,7 @@
  * expected cost is O(k) draws per pick, O(k^2) per query with the
  * duplicate check, whatever the number of holders.
  *
- * Memory: Recs (12 bytes) live in per-peer tables filled to 65-85 %,
+ * Memory: Recs (12 bytes) live in per-peer tables filled to 62-80 %,
  * group arrays grow by x1.25 and shrink below half full: a holding costs
  * about 12 / 0.75 + 2 x 4 / fill bytes plus the groups, shared by the
  * holders of a key in a network (tools/bench-tracker.c measures it).
@@ -44,10 +47,12 @@
  */
 #include "mesh/tracker.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #define NIL UINT32_MAX
 #define COUNTRY_TAG UINT32_C(0x80000000)
+#define GROUP_INLINE 2
 
 typedef struct Rec {
   uint32_t key; /* NIL: empty slot */
@@ -61,9 +66,13 @@ typedef struct Peer {
   bool online;
 } Peer;
 
+typedef struct CtyEnt {
+  uint32_t country, len;
+} CtyEnt;
+
 typedef struct Key {
   uint64_t obj;
-  uint32_t *ctys; /* countries with a group of this key; NULL: a free id */
+  CtyEnt *ctys; /* countries with a group of this key; NULL: a free id */
   uint32_t version;
   uint32_t count; /* holders */
   uint32_t nctys, ctys_cap;
@@ -74,8 +83,19 @@ typedef struct Group {
   uint32_t key; /* NIL: empty slot */
   uint32_t tag; /* network, or country | COUNTRY_TAG */
   uint32_t len, cap;
-  uint32_t *items;
+  uint32_t kpos; /* country groups: the index of their Key.ctys entry */
+  union {
+    uint32_t *heap;                   /* cap > GROUP_INLINE */
+    uint32_t inl[GROUP_INLINE];       /* cap == GROUP_INLINE: most groups */
+  } u;
 } Group;
+
+/* A group's items, inline while they fit (no allocation for the many
+ * groups of one or two holders). */
+static uint32_t *gitems(Group *g) { return g->cap > GROUP_INLINE ? g->u.heap : g->u.inl; }
+static const uint32_t *gitems_c(const Group *g) {
+  return g->cap > GROUP_INLINE ? g->u.heap : g->u.inl;
+}
 
 struct MeshTracker {
   MeshAllocator alloc;
@@ -95,10 +115,6 @@ struct MeshTracker {
 
   Group *groups; /* open addressing, power-of-two size */
   uint32_t group_cap, group_count;
-
-  /* Query scratch: one slot per country of the key with the most. */
-  const Group **scratch;
-  uint32_t scratch_cap;
 };
 
 /* ---- memory ----------------------------------------------------------- */
@@ -189,13 +205,13 @@ static Rec *rec_insert_slot(Rec *recs, uint32_t cap, uint32_t key) {
   return &recs[i];
 }
 
-/* Room for one more Rec at a load of at most 85 %; a grown table is
- * filled to about 77 %. */
+/* Room for one more Rec at a load of at most 80 % (linear probing: about
+ * 13 probes for a miss, 3 for a hit); a grown table is filled to 62 %. */
 static bool rec_reserve(MeshTracker *t, Peer *p) {
-  if ((uint64_t)(p->count + 1) * 20 <= (uint64_t)p->cap * 17) return true;
-  uint32_t nc = p->count + 1 + (p->count + 1) * 3 / 10;
+  if ((uint64_t)(p->count + 1) * 5 <= (uint64_t)p->cap * 4) return true;
+  uint32_t nc = p->count + 1 + (p->count + 1) * 3 / 5;
   if (nc < 4) nc = 4;
-  while ((uint64_t)(p->count + 1) * 20 > (uint64_t)nc * 17) nc++;
+  while ((uint64_t)(p->count + 1) * 5 > (uint64_t)nc * 4) nc++;
   Rec *n = t_alloc(t, (size_t)nc * sizeof *n);
   if (!n) return false;
   for (uint32_t i = 0; i < nc; i++) n[i].key = NIL;
@@ -262,7 +278,7 @@ static uint32_t key_create(MeshTracker *t, uint64_t obj, uint32_t version) {
     t->keys = n;
     t->keys_cap = nc;
   }
-  uint32_t *ctys = t_alloc(t, 2 * sizeof *ctys);
+  CtyEnt *ctys = t_alloc(t, 2 * sizeof *ctys);
   if (!ctys) return NIL;
   uint32_t id;
   if (t->key_free != NIL) {
@@ -323,8 +339,9 @@ static Group *group_slot(Group *groups, uint32_t cap, uint32_t key, uint32_t tag
 
 /* Finds or creates the group, with room for one more item; NIL on NOMEM.
  * The index is valid until the next group creation or deletion. */
-static uint32_t group_reserve(MeshTracker *t, uint32_t key, uint32_t tag) {
+static uint32_t group_reserve(MeshTracker *t, uint32_t key, uint32_t tag, bool *created) {
   uint32_t gi = group_find(t, key, tag);
+  *created = gi == NIL;
   if (gi == NIL) {
     if ((uint64_t)(t->group_count + 1) * 4 > (uint64_t)t->group_cap * 3) { /* load <= 3/4 */
       uint32_t nc = t->group_cap ? t->group_cap * 2 : 64;
@@ -339,17 +356,28 @@ static uint32_t group_reserve(MeshTracker *t, uint32_t key, uint32_t tag) {
       t->group_cap = nc;
     }
     Group *g = group_slot(t->groups, t->group_cap, key, tag);
-    *g = (Group){.key = key, .tag = tag, .len = 0, .cap = 0, .items = NULL};
+    *g = (Group){.key = key, .tag = tag, .len = 0, .cap = GROUP_INLINE, .kpos = NIL};
     t->group_count++;
     gi = (uint32_t)(g - t->groups);
   }
   Group *g = &t->groups[gi];
-  return arr_reserve(t, &g->items, g->len, &g->cap) ? gi : NIL;
+  if (g->len < g->cap) return gi;
+  if (g->cap == GROUP_INLINE) { /* inline -> heap */
+    uint32_t nc = GROUP_INLINE * 2 + 1;
+    uint32_t *n = t_alloc(t, nc * sizeof *n);
+    if (!n) return NIL;
+    memcpy(n, g->u.inl, sizeof g->u.inl);
+    g->u.heap = n;
+    g->cap = nc;
+    return gi;
+  }
+  return arr_reserve(t, &g->u.heap, g->len, &g->cap) ? gi : NIL;
 }
 
 static void group_delete(MeshTracker *t, uint32_t gi) {
   uint32_t mask = t->group_cap - 1, i = gi;
-  t_free(t, t->groups[gi].items, (size_t)t->groups[gi].cap * sizeof(uint32_t));
+  if (t->groups[gi].cap > GROUP_INLINE)
+    t_free(t, t->groups[gi].u.heap, (size_t)t->groups[gi].cap * sizeof(uint32_t));
   for (uint32_t j = i;;) {
     j = (j + 1) & mask;
     if (t->groups[j].key == NIL) break;
@@ -360,7 +388,6 @@ static void group_delete(MeshTracker *t, uint32_t gi) {
     }
   }
   t->groups[i].key = NIL;
-  t->groups[i].items = NULL;
   t->group_count--;
 }
 
@@ -392,11 +419,10 @@ void mesh_tracker_free(MeshTracker *t) {
   for (uint32_t p = 0; p < t->peers_cap; p++)
     t_free(t, t->peers[p].recs, (size_t)t->peers[p].cap * sizeof(Rec));
   for (uint32_t k = 0; k < t->keys_used; k++)
-    t_free(t, t->keys[k].ctys, (size_t)t->keys[k].ctys_cap * sizeof(uint32_t));
-  t_free(t, t->scratch, (size_t)t->scratch_cap * sizeof *t->scratch);
+    t_free(t, t->keys[k].ctys, (size_t)t->keys[k].ctys_cap * sizeof(CtyEnt));
   for (uint32_t g = 0; g < t->group_cap; g++)
-    if (t->groups[g].key != NIL)
-      t_free(t, t->groups[g].items, (size_t)t->groups[g].cap * sizeof(uint32_t));
+    if (t->groups[g].key != NIL && t->groups[g].cap > GROUP_INLINE)
+      t_free(t, t->groups[g].u.heap, (size_t)t->groups[g].cap * sizeof(uint32_t));
   t_free(t, t->peers, (size_t)t->peers_cap * sizeof(Peer));
   t_free(t, t->net_country, (size_t)t->nets_cap * sizeof(uint32_t));
   t_free(t, t->keys, (size_t)t->keys_cap * sizeof(Key));
@@ -450,7 +476,7 @@ bool mesh_tracker_online(const MeshTracker *t, uint32_t peer) {
 /* The Rec of (peer q, key), which must exist. */
 static Rec *rec_of(MeshTracker *t, uint32_t q, uint32_t key) {
   Rec *r = rec_find(&t->peers[q], key);
-  if (!r) __builtin_trap(); /* invariant 3 broken */
+  if (!r) abort(); /* invariant 3 broken: a bug, never bad input */
   return r;
 }
 
@@ -464,24 +490,26 @@ static void unlink_holding(MeshTracker *t, uint32_t peer, const Rec *r) {
     uint32_t gi = group_find(t, key, tags[w]);
     Group *g = &t->groups[gi];
     uint32_t pos = w == 0 ? r->pos_net : r->pos_cty;
-    uint32_t last = g->items[--g->len];
+    uint32_t *items = gitems(g);
+    uint32_t last = items[--g->len];
     if (pos != g->len) {
-      g->items[pos] = last;
+      items[pos] = last;
       Rec *o = rec_of(t, last, key);
       if (w == 0) o->pos_net = pos;
       else o->pos_cty = pos;
     }
+    if (w == 1) t->keys[key].ctys[g->kpos].len--;
     if (g->len > 0) {
-      arr_shrink(t, &g->items, g->len, &g->cap);
+      if (g->cap > GROUP_INLINE) arr_shrink(t, &g->u.heap, g->len, &g->cap);
       continue;
     }
-    group_delete(t, gi);
     if (w == 1) { /* the key no longer reaches this country */
       Key *k = &t->keys[key];
-      uint32_t i = 0;
-      while (k->ctys[i] != p->country) i++;
+      uint32_t i = g->kpos;
       k->ctys[i] = k->ctys[--k->nctys];
+      if (i < k->nctys) t->groups[group_find(t, key, k->ctys[i].country | COUNTRY_TAG)].kpos = i;
     }
+    group_delete(t, gi);
   }
   if (--t->keys[key].count == 0) key_delete(t, key);
   t->holdings--;
@@ -510,38 +538,41 @@ MeshStatus mesh_tracker_announce(MeshTracker *t, uint32_t peer, uint64_t obj, ui
   if (key != NIL && rec_find(p, key)) return MESH_EXISTS;
   if (key == NIL && (key = key_create(t, obj, version)) == NIL) return MESH_NOMEM;
   uint32_t tag_net = p->network, tag_cty = p->country | COUNTRY_TAG;
-  bool new_cty = group_find(t, key, tag_cty) == NIL;
-  bool ok = true;
-  if (new_cty) { /* room in the key's country list and in the query scratch */
+  bool new_net, new_cty = false, ok;
+  uint32_t gn = group_reserve(t, key, tag_net, &new_net), gc = NIL;
+  uint32_t cap0 = t->group_cap;
+  ok = gn != NIL && (gc = group_reserve(t, key, tag_cty, &new_cty)) != NIL;
+  if (ok && new_cty) { /* room in the key's country list */
     Key *k = &t->keys[key];
-    ok = arr_reserve(t, &k->ctys, k->nctys, &k->ctys_cap);
-    if (ok && t->scratch_cap <= k->nctys) {
-      uint32_t nc = k->nctys + 1 + k->nctys / 2;
-      const Group **n = t_realloc(t, t->scratch, (size_t)t->scratch_cap * sizeof *n,
-                                  (size_t)nc * sizeof *n);
+    if (k->nctys == k->ctys_cap) {
+      uint32_t nc = k->ctys_cap + k->ctys_cap / 2 + 1;
+      CtyEnt *n = t_realloc(t, k->ctys, (size_t)k->ctys_cap * sizeof *n, (size_t)nc * sizeof *n);
       if ((ok = n != NULL)) {
-        t->scratch = n;
-        t->scratch_cap = nc;
+        k->ctys = n;
+        k->ctys_cap = nc;
       }
     }
   }
-  if (!ok || group_reserve(t, key, tag_net) == NIL || group_reserve(t, key, tag_cty) == NIL ||
-      !rec_reserve(t, p)) {
+  if (!ok || !rec_reserve(t, p)) {
     drop_group_if_empty(t, key, tag_net);
     drop_group_if_empty(t, key, tag_cty);
     drop_if_empty(t, key);
     return MESH_NOMEM;
   }
+  if (t->group_cap != cap0) gn = group_find(t, key, tag_net); /* the table grew */
   Key *k = &t->keys[key];
-  if (new_cty) k->ctys[k->nctys++] = p->country;
+  Group *g = &t->groups[gc];
+  if (new_cty) {
+    g->kpos = k->nctys;
+    k->ctys[k->nctys++] = (CtyEnt){p->country, 0};
+  }
+  k->ctys[g->kpos].len++;
   k->count++;
-  Rec r = {.key = key};
-  Group *g = &t->groups[group_find(t, key, tag_net)];
+  Rec r = {.key = key, .pos_cty = g->len};
+  gitems(g)[g->len++] = peer;
+  g = &t->groups[gn];
   r.pos_net = g->len;
-  g->items[g->len++] = peer;
-  g = &t->groups[group_find(t, key, tag_cty)];
-  r.pos_cty = g->len;
-  g->items[g->len++] = peer;
+  gitems(g)[g->len++] = peer;
   *rec_insert_slot(p->recs, p->cap, key) = r;
   p->count++;
   t->holdings++;
@@ -578,17 +609,27 @@ static bool eligible(const QueryCtx *c, uint32_t q, MeshTier tier) {
   return q != c->requester && tier_of(c, q) == tier;
 }
 
-/* The items of a tier: the concatenation of ngroups groups. */
+/* The items of a tier: one group, or the concatenation of the key's
+ * country groups but one. */
 typedef struct Span {
-  const Group *const *groups;
-  uint32_t ngroups;
+  const MeshTracker *t;
+  const Group *one;
+  uint32_t key, skip; /* when one == NULL: the key, and the country left out */
   size_t len;
 } Span;
 
+static const Group *span_group(const Span *s, uint32_t j) {
+  const CtyEnt *e = &s->t->keys[s->key].ctys[j];
+  return &s->t->groups[group_find(s->t, s->key, e->country | COUNTRY_TAG)];
+}
+
 static uint32_t span_at(const Span *s, size_t i) {
-  for (uint32_t g = 0;; g++) {
-    if (i < s->groups[g]->len) return s->groups[g]->items[i];
-    i -= s->groups[g]->len;
+  if (s->one) return gitems_c(s->one)[i];
+  const Key *k = &s->t->keys[s->key];
+  for (uint32_t j = 0;; j++) {
+    if (k->ctys[j].country == s->skip) continue;
+    if (i < k->ctys[j].len) return gitems_c(span_group(s, j))[i];
+    i -= k->ctys[j].len;
   }
 }
 
@@ -599,11 +640,13 @@ static size_t sample_tier(const QueryCtx *c, const Span *s, size_t elig, size_t 
   if (elig == 0 || need == 0) return 0;
   if (elig <= need) { /* take the tier whole, then shuffle */
     size_t n = 0;
-    for (uint32_t g = 0; g < s->ngroups; g++)
-      for (uint32_t i = 0; i < s->groups[g]->len; i++) {
-        uint32_t q = s->groups[g]->items[i];
-        if (eligible(c, q, tier)) out[n++] = q;
-      }
+    uint32_t ngroups = s->one ? 1 : s->t->keys[s->key].nctys;
+    for (uint32_t j = 0; j < ngroups; j++) {
+      if (!s->one && s->t->keys[s->key].ctys[j].country == s->skip) continue;
+      const Group *g = s->one ? s->one : span_group(s, j);
+      for (uint32_t i = 0; i < g->len; i++)
+        if (eligible(c, gitems_c(g)[i], tier)) out[n++] = gitems_c(g)[i];
+    }
     for (size_t i = n; i > 1; i--) {
       size_t j = (size_t)mesh_rng_below(rng, i);
       uint32_t x = out[i - 1];
@@ -648,29 +691,22 @@ size_t mesh_tracker_query(MeshTracker *t, uint64_t obj, uint32_t version, uint32
     }
   }
   size_t n = 0, m;
-  const Group *one;
   if (gn != NIL) {
-    one = &t->groups[gn];
-    Span s = {&one, 1, one->len};
+    Span s = {.t = t, .one = &t->groups[gn], .len = t->groups[gn].len};
     m = sample_tier(&c, &s, e1, k, MESH_TIER_SAME_NETWORK, rng, out_peers);
     for (size_t i = 0; out_tiers && i < m; i++) out_tiers[n + i] = MESH_TIER_SAME_NETWORK;
     n += m;
   }
   if (gc != NIL && n < k) {
-    one = &t->groups[gc];
-    Span s = {&one, 1, one->len};
+    Span s = {.t = t, .one = &t->groups[gc], .len = t->groups[gc].len};
     m = sample_tier(&c, &s, e2, k - n, MESH_TIER_SAME_COUNTRY, rng, out_peers + n);
     for (size_t i = 0; out_tiers && i < m; i++) out_tiers[n + i] = MESH_TIER_SAME_COUNTRY;
     n += m;
   }
   if (n < k && e3 > 0) {
-    Span s = {t->scratch, 0, 0};
-    for (uint32_t i = 0; i < kk->nctys; i++) {
-      if (kk->ctys[i] == req_country) continue;
-      const Group *g = &t->groups[group_find(t, key, kk->ctys[i] | COUNTRY_TAG)];
-      t->scratch[s.ngroups++] = g;
-      s.len += g->len;
-    }
+    Span s = {.t = t, .one = NULL, .key = key, .skip = req_country, .len = 0};
+    for (uint32_t i = 0; i < kk->nctys; i++)
+      if (kk->ctys[i].country != req_country) s.len += kk->ctys[i].len;
     m = sample_tier(&c, &s, e3, k - n, MESH_TIER_OTHER, rng, out_peers + n);
     for (size_t i = 0; out_tiers && i < m; i++) out_tiers[n + i] = MESH_TIER_OTHER;
     n += m;
@@ -703,7 +739,7 @@ bool mesh_tracker_check(const MeshTracker *t) {
   size_t mem = 0, holdings = 0, online = 0;
   mem += (size_t)t->peers_cap * sizeof(Peer) + (size_t)t->nets_cap * sizeof(uint32_t) +
          (size_t)t->keys_cap * sizeof(Key) + (size_t)t->key_index_cap * sizeof(uint32_t) +
-         (size_t)t->group_cap * sizeof(Group) + (size_t)t->scratch_cap * sizeof(Group *);
+         (size_t)t->group_cap * sizeof(Group);
   /* Peers and their Recs (invariants 1, 2, 5). */
   for (uint32_t q = 0; q < t->peers_cap; q++) {
     const Peer *p = &t->peers[q];
@@ -714,7 +750,7 @@ bool mesh_tracker_check(const MeshTracker *t) {
     }
     online++;
     CHECK(p->network < t->nets_cap && t->net_country[p->network] == p->country);
-    CHECK((uint64_t)p->count * 20 <= (uint64_t)p->cap * 17 || p->count == 0);
+    CHECK((uint64_t)p->count * 5 <= (uint64_t)p->cap * 4 || p->count == 0);
     uint32_t count = 0;
     for (uint32_t i = 0; i < p->cap; i++) {
       const Rec *r = &p->recs[i];
@@ -725,8 +761,8 @@ bool mesh_tracker_check(const MeshTracker *t) {
       uint32_t gn = group_find(t, r->key, p->network);
       uint32_t gc = group_find(t, r->key, p->country | COUNTRY_TAG);
       CHECK(gn != NIL && gc != NIL);
-      CHECK(r->pos_net < t->groups[gn].len && t->groups[gn].items[r->pos_net] == q);
-      CHECK(r->pos_cty < t->groups[gc].len && t->groups[gc].items[r->pos_cty] == q);
+      CHECK(r->pos_net < t->groups[gn].len && gitems_c(&t->groups[gn])[r->pos_net] == q);
+      CHECK(r->pos_cty < t->groups[gc].len && gitems_c(&t->groups[gc])[r->pos_cty] == q);
     }
     CHECK(count == p->count);
     holdings += count;
@@ -741,16 +777,15 @@ bool mesh_tracker_check(const MeshTracker *t) {
       continue;
     }
     key_count++;
-    mem += (size_t)k->ctys_cap * sizeof(uint32_t);
+    mem += (size_t)k->ctys_cap * sizeof(CtyEnt);
     CHECK(k->count >= 1 && k->nctys >= 1 && k->nctys <= k->ctys_cap);
-    CHECK(k->nctys <= t->scratch_cap);
     CHECK(key_find(t, k->obj, k->version) == id);
     size_t sum = 0;
     for (uint32_t i = 0; i < k->nctys; i++) {
-      uint32_t g = group_find(t, id, k->ctys[i] | COUNTRY_TAG);
-      CHECK(g != NIL);
+      uint32_t g = group_find(t, id, k->ctys[i].country | COUNTRY_TAG);
+      CHECK(g != NIL && t->groups[g].kpos == i && t->groups[g].len == k->ctys[i].len);
       sum += t->groups[g].len;
-      for (uint32_t j = 0; j < i; j++) CHECK(k->ctys[j] != k->ctys[i]);
+      for (uint32_t j = 0; j < i; j++) CHECK(k->ctys[j].country != k->ctys[i].country);
     }
     CHECK(sum == k->count);
     key_sum += k->count;
@@ -771,13 +806,13 @@ bool mesh_tracker_check(const MeshTracker *t) {
     const Group *g = &t->groups[gi];
     if (g->key == NIL) continue;
     groups++;
-    mem += (size_t)g->cap * sizeof(uint32_t);
+    if (g->cap > GROUP_INLINE) mem += (size_t)g->cap * sizeof(uint32_t);
     CHECK(g->len >= 1 && g->len <= g->cap);
     CHECK(g->key < t->keys_used && t->keys[g->key].ctys);
     CHECK(group_find(t, g->key, g->tag) == gi);
     bool is_cty = g->tag & COUNTRY_TAG;
     for (uint32_t i = 0; i < g->len; i++) {
-      uint32_t q = g->items[i];
+      uint32_t q = gitems_c(g)[i];
       CHECK(mesh_tracker_online(t, q));
       const Peer *p = &t->peers[q];
       CHECK(is_cty ? (p->country | COUNTRY_TAG) == g->tag : p->network == g->tag);

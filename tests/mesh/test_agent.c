@@ -544,20 +544,48 @@ static void test_shared_channel(void) {
   mesh_agent_on_channel_failed(h->agent, 20 * MS, 9); /* peer 9 leaves */
   next(h, A_UNTIMER);
   g_assert_cmpuint(next(h, A_OPEN).peer, ==, 8);
-  next(h, A_TIMER);
+  Entry t1 = next(h, A_TIMER);
   next(h, A_UNTIMER);
-  next(h, A_TIMER); /* the second one waits on the channel to 8 */
+  Entry t2 = next(h, A_TIMER); /* the second one waits on the channel to 8 */
   no_more(h);
   g_assert_cmpuint(mesh_agent_stats(h->agent)->transfer_failures, ==, 2);
-  /* a connect timeout of one leaves the channel to the other */
+  /* a connect timeout of one leaves the channel to the other... */
+  mesh_agent_on_timer(h->agent, t1.at, t1.handle);
+  next(h, A_CDN); /* both peers tried */
+  no_more(h);
+  g_assert_cmpuint(mesh_agent_channels(h->agent), ==, 1);
+  /* ...and the last one waiting closes it */
+  mesh_agent_on_timer(h->agent, t2.at, t2.handle);
+  g_assert_cmpuint(next(h, A_CLOSE).peer, ==, 8);
+  next(h, A_CDN);
+  no_more(h);
+  g_assert_cmpuint(mesh_agent_channels(h->agent), ==, 0);
+  g_assert_cmpuint(mesh_agent_stats(h->agent)->connect_timeouts, ==, 2);
+  /* the tab closes with both at the CDN: dropped, nothing delivered */
   g_assert_cmpuint(mesh_agent_in_flight(h->agent), ==, 2);
   mesh_agent_abort_all(h->agent, 30 * MS);
-  next(h, A_UNTIMER);
-  next(h, A_UNTIMER);
-  g_assert_cmpuint(next(h, A_CLOSE).peer, ==, 8);
   no_more(h);
   g_assert_cmpuint(mesh_agent_in_flight(h->agent), ==, 0);
-  g_assert_cmpuint(mesh_agent_channels(h->agent), ==, 0);
+  host_free(h);
+}
+
+static void test_abort_transfer(void) {
+  Host *h = host_new(NULL, NULL);
+  uint64_t q = ask(h, 0, 5, 50);
+  answer1(h, 0, q, 9);
+  next(h, A_OPEN);
+  next(h, A_TIMER);
+  mesh_agent_on_channel_open(h->agent, 0, 9);
+  next(h, A_UNTIMER);
+  next(h, A_TIMER);
+  Entry s = next(h, A_START);
+  mesh_agent_abort_all(h->agent, 1);
+  g_assert_cmpuint(next(h, A_CANCEL).handle, ==, s.handle);
+  next(h, A_UNTIMER);
+  g_assert_cmpuint(next(h, A_CLOSE).peer, ==, 9);
+  no_more(h);
+  mesh_agent_on_transfer_done(h->agent, 2, s.handle, 5 * 7); /* stale */
+  no_more(h);
   host_free(h);
 }
 
@@ -614,6 +642,9 @@ static void test_bad_params(void) {
   p.max_attempts = MESH_AGENT_MAX_ATTEMPTS + 1;
   g_assert_null(mesh_agent_new(1, 1, 1, &p, s, NULL, &OPS, NULL, &rng, NULL));
   mesh_agent_params_default(&p);
+  p.max_channels = 0;
+  g_assert_null(mesh_agent_new(1, 1, 1, &p, s, NULL, &OPS, NULL, &rng, NULL));
+  mesh_agent_params_default(&p);
   p.bowout_max_ns = p.bowout_ns - 1;
   g_assert_null(mesh_agent_new(1, 1, 1, &p, s, NULL, &OPS, NULL, &rng, NULL));
   g_assert_null(mesh_agent_new(1, 1, 1, NULL, NULL, NULL, &OPS, NULL, &rng, NULL));
@@ -667,6 +698,7 @@ int main(int argc, char **argv) {
   g_test_add_func("/agent/serving-slots", test_serving_slots);
   g_test_add_func("/agent/shared-channel", test_shared_channel);
   g_test_add_func("/agent/channel-cap", test_channel_cap);
+  g_test_add_func("/agent/abort-transfer", test_abort_transfer);
   g_test_add_func("/agent/evicted-and-uncacheable", test_evicted_and_uncacheable);
   g_test_add_func("/agent/bad-params", test_bad_params);
   g_test_add_func("/agent/many-in-flight", test_many_in_flight);

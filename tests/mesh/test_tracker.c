@@ -326,10 +326,10 @@ static void test_memory_per_holding(void) {
   /* The budget is 40 bytes per holding with 1M peers x 64 objects
    * (tools/bench-tracker.c measures exactly that: 1M peers in 500 networks
    * of 50 countries, 64 distinct objects each, Zipf(0.9) over 10,000).
-   * Here the same world scaled down 20 times for the CI budget, keeping
-   * the peers per network and the catalogue: 50,000 peers in 25 networks
-   * of 5 countries. All indexes included. */
-  enum { P = 50000, H = 64, OBJ = 10000, NETS = 25, CTYS = 5 };
+   * Here the same world scaled down 40 times for the CI budget, keeping
+   * about the peers per network (2,000) and the catalogue: 25,000 peers
+   * in 12 networks of 4 countries. All indexes included. */
+  enum { P = 25000, H = 64, OBJ = 10000, NETS = 12, CTYS = 4 };
   double *cdf = g_new(double, OBJ);
   double s = 0;
   for (int i = 0; i < OBJ; i++) cdf[i] = (s += pow(i + 1.0, -0.9));
