@@ -10,7 +10,8 @@
  * Visitor lifecycle:
  *     (new) --EV_ARRIVAL--> ONLINE: join tracker, announce cache, page 1
  *     ONLINE: page view -> objects (HTML first, then the rest, at most
- *             download_slots at once) -> dwell -> next page | EV_DEPART
+ *             download_slots at once); dwell (from the page's start, at
+ *             least until it loaded) -> next page | EV_DEPART
  *     ONLINE --EV_DEPART--> OFFLINE: agent aborts, tracker leave, uploads
  *             in progress fail for their requesters (GONE)
  *     OFFLINE --EV_ARRIVAL (returning)--> ONLINE with its cache (or a
@@ -513,9 +514,14 @@ static void page_complete(GeoModel *g, uint32_t v, SimTime now) {
   g->c_pages[x->country]++;
   g->c_plt_sum[x->country] += plt;
   g->c_plt_nomesh_sum[x->country] += cf;
+  /* Time on a page counts from its start (it includes the load, as in the
+   * dwell-time data), so the visit lasts pages x E[dwell] (Little's law
+   * holds for the configured concurrency); a page still loading when its
+   * dwell ends is left at completion. */
   SimTime dwell = churn_dwell_ns(g->churn, x->mobile ? CHURN_MOBILE : CHURN_DESKTOP);
-  if (--x->pages_left > 0) schedule(g, now + dwell, EV_PAGE, v, x->session);
-  else schedule(g, now + dwell, EV_DEPART, v, x->session);
+  SimTime next = x->page_start + dwell > now ? x->page_start + dwell : now;
+  if (--x->pages_left > 0) schedule(g, next, EV_PAGE, v, x->session);
+  else schedule(g, next, EV_DEPART, v, x->session);
 }
 
 static void object_delivered(GeoModel *g, uint32_t v, uint32_t idx, MeshSource src,

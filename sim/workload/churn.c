@@ -63,6 +63,11 @@ struct Churn {
   Pool *pool;                     /* per country: offline visitors */
   gsl_rng *rng_arrival;           /* (RNG_CHURN, 0) */
   gsl_rng *rng_visit;             /* (RNG_CHURN, 1) */
+  gsl_rng *rng_who;               /* (RNG_CHURN, 2): returning or new, device.
+                                     Its own stream: who is offline depends on
+                                     the model (page load times move
+                                     departures), arrival times and countries
+                                     must not (common random numbers). */
 };
 
 void churn_params_init_defaults(ChurnParams *p) {
@@ -223,6 +228,7 @@ Churn *churn_new(const ChurnCountry *countries, uint32_t n_countries,
   c->pool = g_new0(Pool, n_countries);
   c->rng_arrival = rng_stream_new(seed, RNG_CHURN, 0);
   c->rng_visit = rng_stream_new(seed, RNG_CHURN, 1);
+  c->rng_who = rng_stream_new(seed, RNG_CHURN, 2);
   return c;
 }
 
@@ -258,6 +264,7 @@ void churn_free(Churn *c) {
   g_free(c->offset_s);
   if (c->rng_arrival) gsl_rng_free(c->rng_arrival);
   if (c->rng_visit) gsl_rng_free(c->rng_visit);
+  if (c->rng_who) gsl_rng_free(c->rng_who);
   g_free(c);
 }
 
@@ -284,9 +291,9 @@ static uint32_t new_visitor(Churn *c, uint32_t country) {
   uint32_t v = c->n_visitors++;
   c->v_country[v] = country;
   c->v_pool_pos[v] = NO_POS;
-  bool mobile = gsl_rng_uniform(c->rng_arrival) < c->p.mobile_share;
+  bool mobile = gsl_rng_uniform(c->rng_who) < c->p.mobile_share;
   c->v_device[v] = mobile ? CHURN_MOBILE : CHURN_DESKTOP;
-  c->v_uploads[v] = !mobile || gsl_rng_uniform(c->rng_arrival) < c->p.mobile_upload_share;
+  c->v_uploads[v] = !mobile || gsl_rng_uniform(c->rng_who) < c->p.mobile_upload_share;
   return v;
 }
 
@@ -321,16 +328,16 @@ void churn_next_arrival(Churn *c, SimTime now, ChurnArrival *out) {
   out->at_ns = t;
   out->country = country;
   Pool *pl = &c->pool[country];
-  bool returning = gsl_rng_uniform(c->rng_arrival) < c->p.returning_prob && pl->n > 0;
+  bool returning = gsl_rng_uniform(c->rng_who) < c->p.returning_prob && pl->n > 0;
   uint32_t v;
   if (returning) {
-    uint32_t j = (uint32_t)gsl_rng_uniform_int(c->rng_arrival, pl->n);
+    uint32_t j = (uint32_t)gsl_rng_uniform_int(c->rng_who, pl->n);
     v = pl->ids[j];
     uint32_t last = pl->ids[--pl->n];                 /* swap-remove, invariant (2) */
     pl->ids[j] = last;
     c->v_pool_pos[last] = j;
     c->v_pool_pos[v] = NO_POS;
-    out->cache_cleared = gsl_rng_uniform(c->rng_arrival) < c->p.cache_clear_prob;
+    out->cache_cleared = gsl_rng_uniform(c->rng_who) < c->p.cache_clear_prob;
   } else {
     v = new_visitor(c, country);
     out->cache_cleared = true;

@@ -88,7 +88,8 @@ void churn_params_init_defaults(ChurnParams *p);
 const double *churn_default_shape(void);
 
 /* (transfer full) NULL and error set on bad parameters or an unknown zone.
- * Streams: rng_stream_new(seed, RNG_CHURN, 0) arrivals and visitor choices,
+ * Streams: rng_stream_new(seed, RNG_CHURN, 0) arrival times and countries,
+ * (.., 2) who arrives (returning or new, device, cache cleared),
  * (.., 1) pages per visit and dwell times. */
 Churn *churn_new(const ChurnCountry *countries, uint32_t n_countries,
                  const ChurnParams *p, uint64_t seed, GError **error);

@@ -73,8 +73,11 @@ struct Cdn {
   uint32_t n_edges;
   uint32_t *edge_country;      /* [edge] country index */
   uint32_t *country_edge;      /* [country] edge */
+  int64_t *own_rtt;            /* [network] RTT to its own edge */
   uint32_t origin_country;
 };
+
+static int64_t edge_rtt(const Cdn *c, uint32_t network, uint32_t edge);
 
 void cdn_params_init_defaults(CdnParams *p) {
   memset(p, 0, sizeof *p);
@@ -117,12 +120,16 @@ Cdn *cdn_new(const World *w, const CdnParams *p, GError **error) {
     }
     c->country_edge[i] = e;
   }
+  uint32_t nn = world_n_networks(w);
+  c->own_rtt = g_new(int64_t, nn);
+  for (uint32_t n = 0; n < nn; n++) c->own_rtt[n] = edge_rtt(c, n, cdn_edge_of(c, n));
   return c;
 }
 
 void cdn_free(Cdn *c) {
   if (!c) return;
   g_free(c->country_edge);
+  g_free(c->own_rtt);
   g_free(c->edge_country);
   g_free(c);
 }
@@ -141,6 +148,11 @@ uint32_t cdn_edge_country(const Cdn *c, uint32_t edge) {
 }
 
 int64_t cdn_rtt_ns(const Cdn *c, uint32_t network, uint32_t edge) {
+  if (c->own_rtt && edge == cdn_edge_of(c, network)) return c->own_rtt[network];
+  return edge_rtt(c, network, edge);
+}
+
+static int64_t edge_rtt(const Cdn *c, uint32_t network, uint32_t edge) {
   const WorldNetwork *n = world_network(c->w, network);
   const WorldCountry *ec = world_country(c->w, cdn_edge_country(c, edge));
   double km = n->country == cdn_edge_country(c, edge)

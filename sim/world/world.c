@@ -31,6 +31,7 @@ struct World {
   GArray *countries;                /* WorldCountry, invariant (1) */
   GArray *networks;                 /* WorldNetwork, invariant (2) */
   double ms_per_km;                 /* RTT per km of great-circle distance */
+  int64_t *rtt;                     /* [a * n + b] world_rtt_ns, NULL if n is large */
 };
 
 void world_params_init_defaults(WorldParams *p) {
@@ -250,6 +251,8 @@ static void generate_networks(World *w, uint64_t seed) {
   gsl_rng_free(rng);
 }
 
+#define RTT_MATRIX_MAX 2048 /* networks; 32 MB of int64 at most */
+
 World *world_load(const WorldParams *p, uint64_t seed, GError **error) {
   if (!check_params(p, error)) return NULL;
   g_autofree char *path = g_build_filename(p->data_dir, "countries.csv", NULL);
@@ -279,11 +282,22 @@ World *world_load(const WorldParams *p, uint64_t seed, GError **error) {
   apportion(sel, p->n_networks);
   w->networks = g_array_sized_new(FALSE, TRUE, sizeof(WorldNetwork), p->n_networks);
   generate_networks(w, seed);
+  /* The median RTT of every network pair, computed once (great circles cost
+   * a sincos and an atan2): 2 MB for 500 networks; above RTT_MATRIX_MAX
+   * networks it is computed on demand. */
+  uint32_t n = w->networks->len;
+  if (n <= RTT_MATRIX_MAX) {
+    int64_t *m = g_new(int64_t, (gsize)n * n);
+    for (uint32_t a = 0; a < n; a++)
+      for (uint32_t b = 0; b < n; b++) m[(gsize)a * n + b] = world_rtt_ns(w, a, b);
+    w->rtt = m;
+  }
   return w;
 }
 
 void world_free(World *w) {
   if (!w) return;
+  g_free(w->rtt);
   g_array_free(w->countries, TRUE);
   g_array_free(w->networks, TRUE);
   g_free(w);
@@ -322,6 +336,7 @@ double world_great_circle_km(double lat1, double lon1, double lat2, double lon2)
   return EARTH_RADIUS_KM * atan2(sqrt(a * a + b * b), c);
 }
 
+
 static double net_distance_km(const World *w, const WorldNetwork *a,
                               const WorldNetwork *b, uint32_t ia, uint32_t ib) {
   if (ia == ib) return w->params.same_network_km;
@@ -340,6 +355,11 @@ int64_t world_rtt_floor_ns(const World *w, uint32_t net_a, uint32_t net_b) {
 }
 
 int64_t world_rtt_ns(const World *w, uint32_t net_a, uint32_t net_b) {
+  if (w->rtt) {
+    uint32_t n = w->networks->len;
+    g_assert_true(net_a < n && net_b < n);
+    return w->rtt[(gsize)net_a * n + net_b];
+  }
   const WorldNetwork *a = world_network(w, net_a), *b = world_network(w, net_b);
   double prop = net_distance_km(w, a, b, net_a, net_b) * w->ms_per_km;
   return ms_to_ns(prop + a->access_rtt_ms + b->access_rtt_ms);

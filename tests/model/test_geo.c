@@ -1,0 +1,136 @@
+/*
+ * test_geo.c: the geo host (scenarios/edgemesh.ini) end to end:
+ * conservation of requests and bytes (requested = local + mesh + CDN + in
+ * flight), breakdowns that sum to the totals, the no-mesh counterfactual
+ * equal to the page load times of a run with the mesh switched off,
+ * determinism, and the mean number of online visitors against Little's law.
+ */
+#include <glib.h>
+#include <math.h>
+#include <string.h>
+
+#include "core/config.h"
+#include "model/keys.h"
+#include "model/model.h"
+
+static double scalar(const Model *m, const char *name) {
+  size_t n;
+  const ModelScalar *s = model_scalars(m, &n);
+  for (size_t i = 0; i < n; i++)
+    if (strcmp(s[i].name, name) == 0) return s[i].value;
+  g_error("no scalar %s", name);
+  return NAN;
+}
+
+static Model *run_geo(const char *const *sets) {
+  g_autofree char *path =
+      g_build_filename(g_getenv("MESHSIM_SOURCE_DIR"), "scenarios", "edgemesh.ini", NULL);
+  g_autoptr(Config) cfg = model_config_new();
+  g_autoptr(GError) e = NULL;
+  g_assert_true(config_load_file(cfg, path, &e));
+  for (guint i = 0; sets && sets[i]; i++) {
+    g_assert_true(config_set_arg(cfg, sets[i], i + 1, &e));
+    g_assert_no_error(e);
+  }
+  Model *m = model_new(cfg, &e);
+  g_assert_no_error(e);
+  model_run(m, NULL, NULL);
+  return m;
+}
+
+static void test_conservation(void) {
+  const char *sets[] = {"run.duration=90min", "churn.concurrent=150", NULL};
+  g_autoptr(Model) m = run_geo(sets);
+  double req = scalar(m, "object_requests");
+  g_assert_cmpfloat(req, >, 1000);
+  g_assert_cmpfloat(req, ==, scalar(m, "local_hits") + scalar(m, "mesh_fetches") +
+                                 scalar(m, "cdn_fetches") + scalar(m, "in_flight_at_end"));
+  g_assert_cmpfloat(scalar(m, "requested_bytes"), ==,
+                    scalar(m, "local_bytes") + scalar(m, "mesh_bytes") + scalar(m, "cdn_bytes") +
+                        scalar(m, "in_flight_bytes_at_end"));
+  g_assert_cmpfloat(scalar(m, "mesh_fetches"), >, 0);
+  g_assert_cmpfloat(scalar(m, "origin_bytes"), <=, scalar(m, "cdn_bytes") +
+                                                       scalar(m, "in_flight_bytes_at_end"));
+  g_assert_cmpfloat(scalar(m, "mesh_fetches"), ==,
+                    scalar(m, "mesh_same_network") + scalar(m, "mesh_same_country") +
+                        scalar(m, "mesh_other"));
+  /* breakdowns sum to the totals */
+  size_t n;
+  const ModelBreakdown *b = model_breakdowns(m, &n);
+  double req_bytes = 0, mesh_bytes = 0, pages = 0;
+  for (size_t i = 0; i < n; i++) {
+    g_assert_cmpstr(b[i].dim, ==, "country");
+    if (strcmp(b[i].name, "requested_bytes") == 0) req_bytes += b[i].value;
+    if (strcmp(b[i].name, "mesh_bytes") == 0) mesh_bytes += b[i].value;
+    if (strcmp(b[i].name, "page_views_completed") == 0) pages += b[i].value;
+  }
+  g_assert_cmpfloat(req_bytes, ==, scalar(m, "requested_bytes"));
+  g_assert_cmpfloat(mesh_bytes, ==, scalar(m, "mesh_bytes"));
+  g_assert_cmpfloat(pages, ==, scalar(m, "page_views_completed"));
+  g_assert_cmpfloat(scalar(m, "countries"), ==, 50);
+  g_assert_cmpfloat(scalar(m, "networks"), ==, 500);
+}
+
+/* With the mesh off, the counterfactual of every page view is the page
+ * view itself: same objects, same browser cache, same CDN. */
+static void test_counterfactual_equals_nomesh(void) {
+  const char *sets[] = {"run.duration=1h", "churn.concurrent=120", "peers.mesh=false", NULL};
+  g_autoptr(Model) m = run_geo(sets);
+  g_assert_cmpfloat(scalar(m, "mesh_fetches"), ==, 0);
+  g_assert_cmpfloat(scalar(m, "page_views_completed"), >, 100);
+  double a = scalar(m, "page_load_mean_s"), b = scalar(m, "page_load_nomesh_mean_s");
+  g_assert_cmpfloat(fabs(a - b), <=, 1e-9 * a);
+  g_assert_cmpfloat(scalar(m, "page_load_p95_s"), ==, scalar(m, "page_load_nomesh_p95_s"));
+  /* Common random numbers: the same visitors arrive with the mesh on
+   * (page views differ: a page's load time moves the next page). */
+  const char *on[] = {"run.duration=1h", "churn.concurrent=120", NULL};
+  g_autoptr(Model) m2 = run_geo(on);
+  g_assert_cmpfloat(scalar(m2, "visits"), ==, scalar(m, "visits"));
+}
+
+static void test_determinism(void) {
+  const char *sets[] = {"run.duration=40min", "churn.concurrent=100", NULL};
+  g_autoptr(Model) a = run_geo(sets);
+  g_autoptr(Model) b = run_geo(sets);
+  size_t na, nb;
+  const ModelScalar *sa = model_scalars(a, &na);
+  const ModelScalar *sb = model_scalars(b, &nb);
+  g_assert_cmpuint(na, ==, nb);
+  for (size_t i = 0; i < na; i++) {
+    g_assert_cmpstr(sa[i].name, ==, sb[i].name);
+    if (isnan(sa[i].value)) g_assert_true(isnan(sb[i].value));
+    else g_assert_cmpfloat(sa[i].value, ==, sb[i].value);
+  }
+}
+
+/* Little's law over days: the mean of the online_peers series equals the
+ * configured mean concurrency (M_t/G/inf: the day average does not depend
+ * on the diurnal shape). Pages are long (dwell scale 600 s) so that the few
+ * seconds a page may load beyond its dwell time are negligible; the
+ * standard deviation of the time average is about 1.5% here. */
+static void test_mean_online(void) {
+  const char *sets[] = {"run.duration=4d", "churn.concurrent=60", "output.series_interval=1min",
+                        "peers.mesh=false", "churn.dwell_scale=600s", NULL};
+  g_autoptr(Model) m = run_geo(sets);
+  size_t n;
+  const ModelSample *s = model_samples(m, &n);
+  double sum = 0;
+  size_t k = 0;
+  for (size_t i = 0; i < n; i++)
+    if (strcmp(s[i].name, "online_peers") == 0 && s[i].t_s > 86400) { /* whole days */
+      sum += s[i].value;
+      k++;
+    }
+  g_assert_cmpuint(k, >, 1000);
+  g_test_message("mean online %.2f (configured 60)", sum / (double)k);
+  g_assert_cmpfloat(fabs(sum / (double)k - 60) / 60, <=, 0.045);
+}
+
+int main(int argc, char **argv) {
+  g_test_init(&argc, &argv, NULL);
+  g_test_add_func("/geo/conservation", test_conservation);
+  g_test_add_func("/geo/counterfactual", test_counterfactual_equals_nomesh);
+  g_test_add_func("/geo/determinism", test_determinism);
+  g_test_add_func("/geo/mean-online", test_mean_online);
+  return g_test_run();
+}
