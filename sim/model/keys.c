@@ -211,6 +211,11 @@ const ConfigKey model_keys[] = {
   {"agent", "bowout_max", CONFIG_DURATION, "16min", "ns", NS(1), NS(86400), NULL,
    "geo: longest bow-out period"},
 
+  /* [tracker] */
+  {"tracker", "max_rtt", CONFIG_DURATION, "0", "ns", 0, NS(10), NULL,
+   "geo: the tracker offers only holders whose RTT to the requester is at most this "
+   "(0 = no limit); farther peers are slower than the CDN edge"},
+
   /* [cdn] */
   {"cdn", "rtt", CONFIG_DURATION, "40ms", "ns", 0, NS(10), NULL,
    "RTT from every network to its CDN edge"},

@@ -128,6 +128,7 @@ struct GeoModel {
   uint64_t seed;
   bool mesh;
   uint32_t candidates, n_sites;
+  SimTime max_rtt;                 /* tracker: farthest candidate offered; 0 = any */
   uint64_t cap_desktop, cap_mobile;
   MeshCacheConfig cache_cfg, edge_cfg;
   MeshAgentParams agent_params;
@@ -159,11 +160,12 @@ struct GeoModel {
   uint64_t bytes_req, bytes_local, bytes_mesh, bytes_cdn, bytes_origin, bytes_inflight;
   uint64_t mesh_tier[3];
   uint64_t bytes_inter_network, bytes_inter_country;
-  uint64_t page_views, pages_done, visits;
+  uint64_t page_views, pages_done, visits, pages_html;
   uint64_t signaling;
   uint64_t edge_hits, edge_misses;
   uint64_t model_events;
   double latency_sum_s;
+  double lat_sum_src[3];           /* by MeshSource: local, mesh, CDN (objects) */
   Histogram *plt, *plt_nomesh, *speedup;
   /* per country */
   uint64_t *c_bytes_req, *c_bytes_mesh, *c_pages;
@@ -265,13 +267,16 @@ static void op_tracker_query(void *ud, uint64_t handle, uint64_t obj, uint32_t v
   MeshTier tiers[MAX_CAND];
   size_t n = mesh_tracker_query(g->tracker, obj, version, c->v, x->network, x->country,
                                 g->candidates, &g->sel, peers, tiers);
+  size_t kept = 0;
   for (size_t i = 0; i < n; i++) {
     Visitor *s = vis(g, peers[i]);
-    a->c[i] = (MeshCandidate){
+    SimTime r = rtt(g, x->network, s->network);
+    if (g->max_rtt > 0 && r > g->max_rtt) continue; /* tiers come best first */
+    a->c[kept++] = (MeshCandidate){
         .peer = peers[i],
         .network = s->network,
         .country = s->country,
-        .rtt_ns = rtt(g, x->network, s->network),
+        .rtt_ns = r,
         .throughput_bps = 0,
         .active_uploads = s->slots_used,
         .upload_slots = s->uploads_ok ? g->tp.upload_slots : 0,
@@ -279,7 +284,7 @@ static void op_tracker_query(void *ud, uint64_t handle, uint64_t obj, uint32_t v
         .recent_failures = 0,
     };
   }
-  a->n = (uint32_t)n;
+  a->n = (uint32_t)kept;
   /* The tracker sits with the region's CDN edge (signaling datacenter). */
   SimTime srtt = cdn_rtt_ns(g->cdn, x->network, cdn_edge_of(g->cdn, x->network));
   schedule(g, engine_now(g->engine) + srtt, EV_ANSWER, slot, 0);
@@ -532,6 +537,7 @@ static void object_delivered(GeoModel *g, uint32_t v, uint32_t idx, MeshSource s
   uint64_t size = traffic_object_size(g->traffic, objs[idx]);
   double lat = (double)(now - x->req_at[idx]) * 1e-9;
   g->latency_sum_s += lat;
+  g->lat_sum_src[src] += lat;
   g->bytes_inflight -= size;
   histogram_add(g->base->latency, lat);
   switch (src) {
@@ -797,6 +803,11 @@ static void summarise(GeoModel *g) {
   model_add_scalar(b, "page_load_nomesh_p50_s", histogram_quantile(g->plt_nomesh, 0.50));
   model_add_scalar(b, "page_load_nomesh_p95_s", histogram_quantile(g->plt_nomesh, 0.95));
   model_add_scalar(b, "page_load_nomesh_p99_s", histogram_quantile(g->plt_nomesh, 0.99));
+  model_add_scalar(b, "mesh_latency_mean_s",
+                   g->mesh_fetches ? g->lat_sum_src[MESH_SOURCE_MESH] / (double)g->mesh_fetches : 0);
+  uint64_t cdn_obj = g->cdn_fetches - g->pages_html;
+  model_add_scalar(b, "cdn_latency_mean_s",
+                   cdn_obj ? g->lat_sum_src[MESH_SOURCE_CDN] / (double)cdn_obj : 0);
   model_add_scalar(b, "latency_p50_s", histogram_quantile(b->latency, 0.50));
   model_add_scalar(b, "latency_p95_s", histogram_quantile(b->latency, 0.95));
   model_add_scalar(b, "latency_p99_s", histogram_quantile(b->latency, 0.99));
@@ -888,6 +899,7 @@ static void *geo_create(Model *base, const Config *cfg, GError **error) {
   g->seed = (uint64_t)config_int(cfg, "run", "seed");
   g->mesh = config_bool(cfg, "peers", "mesh");
   g->candidates = (uint32_t)config_int(cfg, "selection", "candidates");
+  g->max_rtt = config_duration_ns(cfg, "tracker", "max_rtt");
   if (g->candidates > MAX_CAND) g->candidates = MAX_CAND;
   g->n_sites = (uint32_t)config_int(cfg, "traffic", "sites");
 
@@ -1178,6 +1190,7 @@ static void geo_run(Model *base, void *impl, ModelProgressFn progress, void *ud)
         const uint32_t *objs = traffic_page_objects(g->traffic, x->page, &(uint32_t){0});
         uint64_t size = traffic_object_size(g->traffic, objs[0]);
         g->cdn_fetches++;
+        g->pages_html++;
         g->bytes_cdn += size;
         g->bytes_inflight -= size;
         g->iv_cdn += size;
