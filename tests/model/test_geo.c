@@ -39,10 +39,10 @@ static Model *run_geo(const char *const *sets) {
 }
 
 static void test_conservation(void) {
-  const char *sets[] = {"run.duration=90min", "churn.concurrent=150", NULL};
+  const char *sets[] = {"run.duration=1h", "churn.concurrent=80", NULL};
   g_autoptr(Model) m = run_geo(sets);
   double req = scalar(m, "object_requests");
-  g_assert_cmpfloat(req, >, 1000);
+  g_assert_cmpfloat(req, >, 500);
   g_assert_cmpfloat(req, ==, scalar(m, "local_hits") + scalar(m, "mesh_fetches") +
                                  scalar(m, "cdn_fetches") + scalar(m, "in_flight_at_end"));
   g_assert_cmpfloat(scalar(m, "requested_bytes"), ==,
@@ -74,22 +74,22 @@ static void test_conservation(void) {
 /* With the mesh off, the counterfactual of every page view is the page
  * view itself: same objects, same browser cache, same CDN. */
 static void test_counterfactual_equals_nomesh(void) {
-  const char *sets[] = {"run.duration=1h", "churn.concurrent=120", "peers.mesh=false", NULL};
+  const char *sets[] = {"run.duration=40min", "churn.concurrent=60", "peers.mesh=false", NULL};
   g_autoptr(Model) m = run_geo(sets);
   g_assert_cmpfloat(scalar(m, "mesh_fetches"), ==, 0);
-  g_assert_cmpfloat(scalar(m, "page_views_completed"), >, 100);
+  g_assert_cmpfloat(scalar(m, "page_views_completed"), >, 50);
   double a = scalar(m, "page_load_mean_s"), b = scalar(m, "page_load_nomesh_mean_s");
   g_assert_cmpfloat(fabs(a - b), <=, 1e-9 * a);
   g_assert_cmpfloat(scalar(m, "page_load_p95_s"), ==, scalar(m, "page_load_nomesh_p95_s"));
   /* Common random numbers: the same visitors arrive with the mesh on
    * (page views differ: a page's load time moves the next page). */
-  const char *on[] = {"run.duration=1h", "churn.concurrent=120", NULL};
+  const char *on[] = {"run.duration=40min", "churn.concurrent=60", NULL};
   g_autoptr(Model) m2 = run_geo(on);
   g_assert_cmpfloat(scalar(m2, "visits"), ==, scalar(m, "visits"));
 }
 
 static void test_determinism(void) {
-  const char *sets[] = {"run.duration=40min", "churn.concurrent=100", NULL};
+  const char *sets[] = {"run.duration=30min", "churn.concurrent=50", NULL};
   g_autoptr(Model) a = run_geo(sets);
   g_autoptr(Model) b = run_geo(sets);
   size_t na, nb;
@@ -109,7 +109,7 @@ static void test_determinism(void) {
  * seconds a page may load beyond its dwell time are negligible; the
  * standard deviation of the time average is about 1.5% here. */
 static void test_mean_online(void) {
-  const char *sets[] = {"run.duration=4d", "churn.concurrent=60", "output.series_interval=1min",
+  const char *sets[] = {"run.duration=3d", "churn.concurrent=40", "output.series_interval=1min",
                         "peers.mesh=false", "churn.dwell_scale=600s", NULL};
   g_autoptr(Model) m = run_geo(sets);
   size_t n;
@@ -122,8 +122,8 @@ static void test_mean_online(void) {
       k++;
     }
   g_assert_cmpuint(k, >, 1000);
-  g_test_message("mean online %.2f (configured 60)", sum / (double)k);
-  g_assert_cmpfloat(fabs(sum / (double)k - 60) / 60, <=, 0.045);
+  g_test_message("mean online %.2f (configured 40)", sum / (double)k);
+  g_assert_cmpfloat(fabs(sum / (double)k - 40) / 40, <=, 0.045);
 }
 
 int main(int argc, char **argv) {
