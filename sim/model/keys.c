@@ -133,6 +133,9 @@ const ConfigKey model_keys[] = {
    "visits: a mobile browser's upload rate as a share of its network's"},
   {"churn", "returning", CONFIG_DOUBLE, "0.4", "", 0, 1, NULL,
    "visits: probability that an arrival is a returning visitor (with its browser cache)"},
+  {"churn", "remembered", CONFIG_DOUBLE, "30", "", 0, 1e6, NULL,
+   "visits: offline visitors who may still return, per mean concurrent visitor (0 = all); "
+   "a full pool forgets a visitor at random (its cache is freed)"},
   {"churn", "cache_clear", CONFIG_DOUBLE, "0.1", "", 0, 1, NULL,
    "visits: probability that a returning visitor's cache was cleared meanwhile"},
 

@@ -54,19 +54,26 @@ enum GeoEvent {
   EV_PAGE,          /* a = visitor, b = session: start a page view */
   EV_PUMP,          /* a = visitor, b = session: issue object requests */
   EV_DEPART,        /* a = visitor, b = session */
-  EV_TIMER,         /* a = visitor, b = agent timer id */
+  EV_TIMER,         /* a = visitor, b = agent timer id; session in the kind */
   EV_ANSWER,        /* a = answer slot */
   EV_CHANNEL,       /* a = visitor, b = peer | ok << 32 | session << 33 */
   EV_XFER_ARRIVE,   /* a = transfer slot, b = its generation */
   EV_XFER_DONE,     /* a = transfer slot, b = its generation */
   EV_XFER_FAIL,     /* a = transfer slot, b = its generation */
-  EV_CDN_DONE,      /* a = visitor, b = agent handle (session checked by agent) */
+  EV_CDN_DONE,      /* a = visitor, b = agent handle; session in the kind */
   EV_HTML_DONE,     /* a = visitor, b = session */
   EV_CHANGE,        /* content change (publication, update) */
   EV_SAMPLE,        /* time series */
 };
 
 enum { MAX_CAND = 32, NO_PEER = UINT32_MAX, MAX_SLOTS = 64 };
+
+/* Events that carry an agent's handle or timer id also carry the visitor's
+ * session (low 24 bits) above the kind: a visitor's agent is freed when it
+ * leaves and a new one, whose handles start afresh, made when it returns. */
+#define KIND_MASK 0xFFu
+#define KIND_WITH_SESSION(k, session) ((uint32_t)(k) | ((uint32_t)(session) & 0xFFFFFFu) << 8)
+#define SESSION_OF_KIND(kind) ((kind) >> 8)
 
 typedef struct GeoModel GeoModel;
 
@@ -155,6 +162,8 @@ struct GeoModel {
   uint32_t answer_free;
   ChurnArrival next_arrival;
   uint32_t online, peak_online;
+  uint64_t forgotten;              /* visitors dropped from the returning pools */
+  MeshAgentStats agent_stats_done; /* of the agents of visits that ended */
   /* metrics */
   uint64_t requests, local_hits, mesh_fetches, cdn_fetches;
   uint64_t bytes_req, bytes_local, bytes_mesh, bytes_cdn, bytes_origin, bytes_inflight;
@@ -402,12 +411,14 @@ static void op_cdn_fetch(void *ud, uint64_t handle, uint64_t obj, uint32_t versi
   GeoModel *g = c->g;
   uint64_t size = traffic_object_size(g->traffic, (uint32_t)obj);
   SimTime d = cdn_fetch(g, c->v, obj, version, size, true);
-  schedule(g, engine_now(g->engine) + d, EV_CDN_DONE, c->v, handle);
+  engine_schedule(g->engine, engine_now(g->engine) + d,
+                  KIND_WITH_SESSION(EV_CDN_DONE, vis(g, c->v)->session), c->v, handle);
 }
 
 static void op_arm_timer(void *ud, uint64_t timer, MeshTime at) {
   AgentCtx *c = ud;
-  schedule(c->g, at, EV_TIMER, c->v, timer);
+  engine_schedule(c->g->engine, at, KIND_WITH_SESSION(EV_TIMER, vis(c->g, c->v)->session), c->v,
+                  timer);
 }
 
 static void object_delivered(GeoModel *g, uint32_t v, uint32_t idx, MeshSource src,
@@ -596,6 +607,9 @@ static void visitor_setup(GeoModel *g, uint32_t v, const ChurnArrival *a) {
                 churn_upload_factor(g->churn, a->device);
     x->ctx = g_new(AgentCtx, 1);
     *x->ctx = (AgentCtx){g, v};
+  }
+  if (g->mesh && !x->agent) {
+    /* an agent lives for one visit (its state is the tab's) */
     MeshAgentParams ap = g->agent_params;
     ap.upload_slots = x->uploads_ok ? g->tp.upload_slots : 0;
     if (ap.upload_slots == 0) ap.upload_slots = 1; /* agent needs >= 1; refused below */
@@ -650,15 +664,39 @@ static void arrival(GeoModel *g, SimTime now) {
   schedule(g, g->next_arrival.at_ns, EV_ARRIVAL, 0, 0);
 }
 
+static void add_agent_stats(MeshAgentStats *sum, const MeshAgentStats *s) {
+  sum->requests += s->requests;
+  sum->local_hits += s->local_hits;
+  sum->mesh_fetches += s->mesh_fetches;
+  sum->cdn_fetches += s->cdn_fetches;
+  sum->tracker_timeouts += s->tracker_timeouts;
+  sum->connect_failures += s->connect_failures;
+  sum->connect_timeouts += s->connect_timeouts;
+  sum->transfer_failures += s->transfer_failures;
+  sum->transfer_timeouts += s->transfer_timeouts;
+  sum->corrupt += s->corrupt;
+  sum->bowouts += s->bowouts;
+  sum->bowout_requests += s->bowout_requests;
+  sum->uploads_accepted += s->uploads_accepted;
+  sum->uploads_refused += s->uploads_refused;
+}
+
 static void depart(GeoModel *g, uint32_t v, SimTime now) {
   Visitor *x = vis(g, v);
   x->online = 0;
   g->online--;
-  churn_visit_end(g->churn, v);
+  uint32_t gone = churn_visit_end(g->churn, v);
+  if (gone != UINT32_MAX) {       /* it will never return: free its cache */
+    Visitor *f = vis(g, gone);
+    mesh_cache_free(f->cache);
+    f->cache = NULL;
+    g->forgotten++;
+  }
   if (!g->mesh) return;
   g->signaling++;
   mesh_tracker_leave(g->tracker, v);
   mesh_agent_abort_all(x->agent, now);
+  add_agent_stats(&g->agent_stats_done, mesh_agent_stats(x->agent));
   /* uploads in progress fail for their requesters */
   for (uint32_t k = 0; k < x->slots_used; k++) {
     uint32_t xi = x->uploads[k];
@@ -668,6 +706,8 @@ static void depart(GeoModel *g, uint32_t v, SimTime now) {
     schedule(g, now + t->rtt / 2, EV_XFER_FAIL, xi, t->gen);
   }
   x->slots_used = 0;
+  mesh_agent_free(x->agent);
+  x->agent = NULL;
 }
 
 /* ---- transfers ------------------------------------------------------------ */
@@ -832,8 +872,8 @@ static void summarise(GeoModel *g) {
   model_add_scalar(b, "inter_network_bytes", (double)g->bytes_inter_network);
   model_add_scalar(b, "inter_country_bytes", (double)g->bytes_inter_country);
   model_add_scalar(b, "signaling_messages", (double)g->signaling);
-  /* agents' error counters */
-  uint64_t bowouts = 0, timeouts = 0, fails = 0, refused = 0;
+  /* agents' error counters: ended visits, then the visits in progress */
+  MeshAgentStats as = g->agent_stats_done;
   /* per-visitor upload: mean, p99, Gini over visitors seen */
   size_t nv = g->visitors->len;
   double *up = g_new(double, nv ? nv : 1);
@@ -842,13 +882,7 @@ static void summarise(GeoModel *g) {
     Visitor *x = vis(g, v);
     up[v] = (double)x->uploaded_bytes;
     up_sum += up[v];
-    if (x->agent) {
-      const MeshAgentStats *st = mesh_agent_stats(x->agent);
-      bowouts += st->bowouts;
-      timeouts += st->tracker_timeouts + st->connect_timeouts + st->transfer_timeouts;
-      fails += st->connect_failures + st->transfer_failures + st->corrupt;
-      refused += st->uploads_refused;
-    }
+    if (x->agent) add_agent_stats(&as, mesh_agent_stats(x->agent));
   }
   qsort(up, nv, sizeof(double), cmp_double);
   double gini = 0;
@@ -861,10 +895,16 @@ static void summarise(GeoModel *g) {
   model_add_scalar(b, "upload_bytes_p99", sorted_quantile(up, nv, 0.99));
   model_add_scalar(b, "upload_gini", gini);
   g_free(up);
-  model_add_scalar(b, "mesh_errors", (double)fails);
-  model_add_scalar(b, "mesh_timeouts", (double)timeouts);
-  model_add_scalar(b, "bowouts", (double)bowouts);
-  model_add_scalar(b, "uploads_refused", (double)refused);
+  model_add_scalar(b, "errors_connect", (double)as.connect_failures);
+  model_add_scalar(b, "errors_transfer", (double)as.transfer_failures);
+  model_add_scalar(b, "errors_corrupt", (double)as.corrupt);
+  model_add_scalar(b, "timeouts_tracker", (double)as.tracker_timeouts);
+  model_add_scalar(b, "timeouts_connect", (double)as.connect_timeouts);
+  model_add_scalar(b, "timeouts_transfer", (double)as.transfer_timeouts);
+  model_add_scalar(b, "bowouts", (double)as.bowouts);
+  model_add_scalar(b, "bowout_requests", (double)as.bowout_requests);
+  model_add_scalar(b, "uploads_refused", (double)as.uploads_refused);
+  model_add_scalar(b, "visitors_forgotten", (double)g->forgotten);
   model_add_scalar(b, "simulated_s", (double)g->horizon * 1e-9);
   /* per country */
   for (uint32_t c = 0; c < world_n_countries(g->world); c++) {
@@ -993,6 +1033,7 @@ static void *geo_create(Model *base, const Config *cfg, GError **error) {
   chp.upload_factor[CHURN_MOBILE] = config_double(cfg, "churn", "mobile_upload_factor");
   chp.returning_prob = config_double(cfg, "churn", "returning");
   chp.cache_clear_prob = config_double(cfg, "churn", "cache_clear");
+  chp.remembered = config_double(cfg, "churn", "remembered") * chp.target_concurrent;
   {
     g_autoptr(GError) local = NULL;
     g->churn = churn_new_for_world(g->world, &chp, g->seed, &local);
@@ -1173,7 +1214,8 @@ static void geo_run(Model *base, void *impl, ModelProgressFn progress, void *ud)
   uint64_t until_progress = 1;
   while (engine_pop(g->engine, g->horizon, &ev)) {
     SimTime now = ev.at;
-    switch ((enum GeoEvent)ev.kind) {
+    uint32_t kind = ev.kind & KIND_MASK;
+    switch ((enum GeoEvent)kind) {
       case EV_ARRIVAL:
         arrival(g, now);
         break;
@@ -1207,9 +1249,12 @@ static void geo_run(Model *base, void *impl, ModelProgressFn progress, void *ud)
       case EV_DEPART:
         if (vis(g, ev.a)->online && vis(g, ev.a)->session == ev.b) depart(g, ev.a, now);
         break;
-      case EV_TIMER:
-        if (vis(g, ev.a)->online) mesh_agent_on_timer(vis(g, ev.a)->agent, now, ev.b);
+      case EV_TIMER: {
+        Visitor *x = vis(g, ev.a);
+        if (x->online && (x->session & 0xFFFFFFu) == SESSION_OF_KIND(ev.kind))
+          mesh_agent_on_timer(x->agent, now, ev.b);
         break;
+      }
       case EV_ANSWER: {
         Answer *a = &g_array_index(g->answers, Answer, ev.a);
         Visitor *x = vis(g, a->v);
@@ -1244,7 +1289,7 @@ static void geo_run(Model *base, void *impl, ModelProgressFn progress, void *ud)
         if (!g->mesh) {
           if ((uint32_t)(ev.b >> 32) == x->session)
             object_delivered(g, ev.a, (uint32_t)ev.b, MESH_SOURCE_CDN, NO_PEER);
-        } else {
+        } else if ((x->session & 0xFFFFFFu) == SESSION_OF_KIND(ev.kind)) {
           mesh_agent_on_cdn_done(x->agent, now, ev.b);
         }
         break;
@@ -1260,7 +1305,7 @@ static void geo_run(Model *base, void *impl, ModelProgressFn progress, void *ud)
           schedule(g, now + g->sample_every, EV_SAMPLE, 0, 0);
         break;
     }
-    if (ev.kind != EV_SAMPLE) g->model_events++;
+    if (kind != EV_SAMPLE) g->model_events++;
     if (progress && --until_progress == 0) {
       progress(ud, now, g->horizon, g->model_events);
       until_progress = 1u << 14;

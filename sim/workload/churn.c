@@ -5,8 +5,9 @@
  *   (1) pieces[] partitions the UTC day [0, DAY): every country's rate is
  *       constant inside a piece (its boundaries are the union of all local
  *       hour boundaries); piece_rate[i] = sum of the countries' rates in it.
- *   (2) a visitor is online XOR in its country's offline pool, and then
- *       pool[country][pool_pos[v]] == v.
+ *   (2) a visitor is exactly one of: online (pool_pos NO_POS), in its
+ *       country's offline pool (pool[country][pool_pos[v]] == v), or
+ *       forgotten (pool_pos FORGOTTEN: dropped from a full pool).
  * Ownership: everything belongs to the Churn; visitors grow by doubling
  * (amortised O(1), no allocation on most arrivals).
  * Not here: what visitors do on a page (traffic.c), engine events (model/).
@@ -25,7 +26,8 @@ G_DEFINE_QUARK(churn-error-quark, churn_error)
 
 #define DAY_NS (INT64_C(86400) * 1000000000)
 #define HOUR_NS (INT64_C(3600) * 1000000000)
-#define NO_POS UINT32_MAX
+#define NO_POS UINT32_MAX          /* online */
+#define FORGOTTEN (UINT32_MAX - 1) /* dropped from a full pool: never returns */
 
 /* Default local-time shape, 0 = trough (04:00-05:00), 1 = peak (21:00-22:00).
  * Our rounding of the typical residential web diurnal curve (low at night,
@@ -86,6 +88,7 @@ void churn_params_init_defaults(ChurnParams *p) {
   p->upload_factor[CHURN_MOBILE] = 0.5;
   p->returning_prob = 0.4;
   p->cache_clear_prob = 0.1;
+  p->remembered = 0;
 }
 
 const double *churn_default_shape(void) {
@@ -110,6 +113,7 @@ static gboolean check_params(const ChurnParams *p, GError **error) {
                            &p->returning_prob, &p->cache_clear_prob};
   for (size_t i = 0; i < G_N_ELEMENTS(probs); i++)
     if (!(*probs[i] >= 0 && *probs[i] <= 1)) return bad(error, "a probability is outside [0, 1]");
+  if (!(p->remembered >= 0)) return bad(error, "remembered must be >= 0");
   if (p->profile) {
     double sum = 0;
     for (int h = 0; h < CHURN_HOURS; h++) {
@@ -348,16 +352,31 @@ void churn_next_arrival(Churn *c, SimTime now, ChurnArrival *out) {
   out->uploads = c->v_uploads[v] != 0;
 }
 
-void churn_visit_end(Churn *c, uint32_t visitor) {
+uint32_t churn_visit_end(Churn *c, uint32_t visitor) {
   g_assert_true(visitor < c->n_visitors);
   g_assert_true(c->v_pool_pos[visitor] == NO_POS);   /* was online */
-  Pool *pl = &c->pool[c->v_country[visitor]];
+  uint32_t country = c->v_country[visitor];
+  Pool *pl = &c->pool[country];
+  uint32_t forgotten = UINT32_MAX;
+  if (c->p.remembered > 0) {
+    double cap = ceil(c->p.remembered * c->share[country]);
+    if (cap < 16) cap = 16;
+    if (pl->n >= (uint32_t)cap) {                    /* forget one, uniformly */
+      uint32_t j = (uint32_t)gsl_rng_uniform_int(c->rng_who, pl->n);
+      forgotten = pl->ids[j];
+      uint32_t last = pl->ids[--pl->n];
+      pl->ids[j] = last;
+      c->v_pool_pos[last] = j;
+      c->v_pool_pos[forgotten] = FORGOTTEN;
+    }
+  }
   if (pl->n == pl->cap) {
     pl->cap = pl->cap ? 2 * pl->cap : 256;
     pl->ids = g_renew(uint32_t, pl->ids, pl->cap);
   }
   c->v_pool_pos[visitor] = pl->n;
   pl->ids[pl->n++] = visitor;
+  return forgotten;
 }
 
 uint32_t churn_visit_pages(Churn *c, uint32_t visitor) {

@@ -67,6 +67,10 @@ typedef struct ChurnParams {
   double upload_factor[CHURN_N_DEVICES]; /* times the network's upload rate */
   double returning_prob;          /* P(an arrival is a returning visitor) */
   double cache_clear_prob;        /* P(returning visitor's cache was cleared) */
+  double remembered;              /* offline visitors kept for returning, world
+                                     total split by users (>= 16 per country);
+                                     0 = all. A full pool forgets a uniformly
+                                     chosen member: visitors stop coming back. */
 } ChurnParams;
 
 /* An arrival (a visit starts). */
@@ -102,8 +106,10 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(Churn, churn_free)
  * came before). Creates or reactivates its visitor, which stays online until
  * churn_visit_end(). O(log pieces) + O(1). */
 void churn_next_arrival(Churn *c, SimTime now, ChurnArrival *out);
-/* The visitor left: it may come back as a returning visitor. O(1). */
-void churn_visit_end(Churn *c, uint32_t visitor);
+/* The visitor left: it may come back as a returning visitor. O(1).
+ * Returns a visitor forgotten to make room (it never returns: the caller
+ * may free its state), or UINT32_MAX. */
+uint32_t churn_visit_end(Churn *c, uint32_t visitor);
 
 /* Page views of the visit that just started (geometric, >= 1). */
 uint32_t churn_visit_pages(Churn *c, uint32_t visitor);
