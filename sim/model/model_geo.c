@@ -101,6 +101,11 @@ typedef struct Visitor {
   SimTime *req_at;               /* [n_obj] request time of each object */
   SimTime *cf_cost;              /* [n_obj] counterfactual cost of each object */
   uint32_t obj_cap;
+  /* the agent's timers: armed, not cancelled, not fired; one engine event
+   * at the earliest (timer_next), not one per timer (most are cancelled) */
+  struct VTimer { uint64_t id; SimTime at; } *timers;
+  uint32_t n_timers, timers_cap;
+  SimTime timer_next;            /* time of the valid EV_TIMER; SIM_TIME_MAX: none */
   uint64_t uploaded_bytes;
 } Visitor;
 
@@ -415,10 +420,53 @@ static void op_cdn_fetch(void *ud, uint64_t handle, uint64_t obj, uint32_t versi
                   KIND_WITH_SESSION(EV_CDN_DONE, vis(g, c->v)->session), c->v, handle);
 }
 
+static void timer_wake(GeoModel *g, uint32_t v, SimTime at) {
+  Visitor *x = vis(g, v);
+  x->timer_next = at;
+  engine_schedule(g->engine, at, KIND_WITH_SESSION(EV_TIMER, x->session), v, 0);
+}
+
 static void op_arm_timer(void *ud, uint64_t timer, MeshTime at) {
   AgentCtx *c = ud;
-  engine_schedule(c->g->engine, at, KIND_WITH_SESSION(EV_TIMER, vis(c->g, c->v)->session), c->v,
-                  timer);
+  Visitor *x = vis(c->g, c->v);
+  if (x->n_timers == x->timers_cap) {
+    x->timers_cap = x->timers_cap ? 2 * x->timers_cap : 8;
+    x->timers = g_renew(struct VTimer, x->timers, x->timers_cap);
+  }
+  x->timers[x->n_timers++] = (struct VTimer){timer, at};
+  if (at < x->timer_next) timer_wake(c->g, c->v, at);
+}
+
+static void op_cancel_timer(void *ud, uint64_t timer) {
+  AgentCtx *c = ud;
+  Visitor *x = vis(c->g, c->v);
+  for (uint32_t i = 0; i < x->n_timers; i++)
+    if (x->timers[i].id == timer) {
+      memmove(&x->timers[i], &x->timers[i + 1], (x->n_timers - i - 1) * sizeof *x->timers);
+      x->n_timers--;
+      return;
+    }
+}
+
+/* EV_TIMER: fire the due timers in arming order, then wake at the next. */
+static void timers_fire(GeoModel *g, uint32_t v, SimTime now) {
+  Visitor *x = vis(g, v);
+  x->timer_next = SIM_TIME_MAX;
+  uint64_t due[64];
+  uint32_t n_due = 0;
+  for (uint32_t i = 0; i < x->n_timers && n_due < G_N_ELEMENTS(due);)
+    if (x->timers[i].at <= now) {
+      due[n_due++] = x->timers[i].id;
+      memmove(&x->timers[i], &x->timers[i + 1], (x->n_timers - i - 1) * sizeof *x->timers);
+      x->n_timers--;
+    } else {
+      i++;
+    }
+  for (uint32_t i = 0; i < n_due && x->online; i++) mesh_agent_on_timer(x->agent, now, due[i]);
+  SimTime next = SIM_TIME_MAX;
+  for (uint32_t i = 0; i < x->n_timers; i++)
+    if (x->timers[i].at < next) next = x->timers[i].at;
+  if (next != SIM_TIME_MAX && next < x->timer_next) timer_wake(g, v, next < now ? now : next);
 }
 
 static void object_delivered(GeoModel *g, uint32_t v, uint32_t idx, MeshSource src,
@@ -646,6 +694,8 @@ static void arrival(GeoModel *g, SimTime now) {
   Visitor *x = vis(g, a.visitor);
   x->online = 1;
   x->session++;
+  x->n_timers = 0;
+  x->timer_next = SIM_TIME_MAX;
   x->pages_left = churn_visit_pages(g->churn, a.visitor);
   g->visits++;
   g->online++;
@@ -1129,7 +1179,7 @@ static void *geo_create(Model *base, const Config *cfg, GError **error) {
       .tracker_query = op_tracker_query, .announce = op_announce, .withdraw = op_withdraw,
       .open_channel = op_open_channel, .close_channel = op_close_channel,
       .start_transfer = op_start_transfer, .cancel_transfer = op_cancel_transfer,
-      .cdn_fetch = op_cdn_fetch, .arm_timer = op_arm_timer, .cancel_timer = NULL,
+      .cdn_fetch = op_cdn_fetch, .arm_timer = op_arm_timer, .cancel_timer = op_cancel_timer,
       .deliver = op_deliver};
   g->visitors = g_array_new(FALSE, TRUE, sizeof(Visitor));
   g->xfers = g_array_new(FALSE, TRUE, sizeof(Xfer));
@@ -1162,6 +1212,7 @@ static void geo_destroy(void *impl) {
       g_free(x->ctx);
       g_free(x->req_at);
       g_free(x->cf_cost);
+      g_free(x->timers);
     }
     g_array_free(g->visitors, TRUE);
   }
@@ -1251,8 +1302,9 @@ static void geo_run(Model *base, void *impl, ModelProgressFn progress, void *ud)
         break;
       case EV_TIMER: {
         Visitor *x = vis(g, ev.a);
-        if (x->online && (x->session & 0xFFFFFFu) == SESSION_OF_KIND(ev.kind))
-          mesh_agent_on_timer(x->agent, now, ev.b);
+        if (x->online && (x->session & 0xFFFFFFu) == SESSION_OF_KIND(ev.kind) &&
+            ev.at == x->timer_next)
+          timers_fire(g, ev.a, now);
         break;
       }
       case EV_ANSWER: {
