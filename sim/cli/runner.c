@@ -92,11 +92,24 @@ static void print_number(FILE *out, double v) {
   else fprintf(out, "%.6g", v);
 }
 
+/* A JSON string (RFC 8259): quote, backslash and control characters
+ * escaped, UTF-8 passed through. (g_strescape writes C octal escapes for
+ * non-ASCII bytes, which are not JSON.) */
+static void print_json_string(FILE *out, const char *s) {
+  fputc('"', out);
+  for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+    if (*p == '"' || *p == '\\') fprintf(out, "\\%c", *p);
+    else if (*p < 0x20) fprintf(out, "\\u%04x", *p);
+    else fputc(*p, out);
+  }
+  fputc('"', out);
+}
+
 static void print_summary(const RunRecord *rec, const char *name, gboolean json) {
   size_t n = run_record_n_scalars(rec);
   if (json) {
-    g_autofree char *esc = g_strescape(name, NULL);
-    printf("{\"scenario\": \"%s\"", esc);
+    printf("{\"scenario\": ");
+    print_json_string(stdout, name);
     for (size_t i = 0; i < n; i++) {
       const char *k;
       double v;

@@ -707,6 +707,16 @@ static GArray *scan_lines(Config *c, const char *origin, const char *text, GErro
                         "unknown key");
       goto fail;
     }
+    /* A value ending in an unpaired backslash: GKeyFile 2.74 drops it
+     * silently, or, after an invalid escape such as \b, sets its GError
+     * twice (a three-line GLib warning on stderr). Reject it here. */
+    size_t trailing = 0;
+    for (const char *e = l + strlen(l); e > eq + 1 && e[-1] == '\\'; e--) trailing++;
+    if (trailing % 2) {
+      set_located_error(error, CONFIG_ERROR_SYNTAX, origin, lineno, section, name,
+                        "value ends with a lone escape character '\\' (write '\\\\')");
+      goto fail;
+    }
     char *ik = index_key(section, name);
     gpointer prev = g_hash_table_lookup(seen, ik);
     if (prev) {

@@ -168,6 +168,13 @@ static void test_wrong_unit(Fixture *f, gconstpointer d) {
                       (const char *[]){"bad.ini:2:", "[run] duration", "parsecs", NULL});
 }
 
+static void test_trailing_escape(Fixture *f, gconstpointer d) {
+  (void)d;
+  write_file(f->dir, "bad.ini", "[peers]\ncount = e\\bc\\\n");
+  expect_run_rejected(f->dir, "bad.ini", NULL,
+                      (const char *[]){"bad.ini:2:", "[peers] count", "lone escape", NULL});
+}
+
 static void test_out_of_range(Fixture *f, gconstpointer d) {
   (void)d;
   write_file(f->dir, "bad.ini", "[peers]\ncount = 0\n");
@@ -428,6 +435,7 @@ int main(int argc, char **argv) {
     {"/bad-input/scenario/unknown-key", test_unknown_key},
     {"/bad-input/scenario/wrong-type", test_wrong_type},
     {"/bad-input/scenario/wrong-unit", test_wrong_unit},
+    {"/bad-input/scenario/trailing-escape", test_trailing_escape},
     {"/bad-input/scenario/out-of-range", test_out_of_range},
     {"/bad-input/scenario/missing-extends", test_missing_extends},
     {"/bad-input/scenario/extends-cycle", test_extends_cycle},

@@ -22,6 +22,8 @@ mkdir -p "$work/$target" "$work/crashes"
 dict=()
 [ -f "$here/$target.dict" ] && dict=(-dict="$here/$target.dict")
 log=$work/$target.log
+# GLib warnings (a GError set twice, a failed g_return_if_fail) are findings.
+export G_DEBUG=${G_DEBUG:-fatal-warnings}
 echo "fuzz: $target for ${seconds}s (log $log)"
 set +e
 "$bin" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=4096 \
