@@ -647,7 +647,9 @@ static ResultsDb *open_common(const char *path, gboolean readonly, GError **erro
     g_autofree char *dir = g_path_get_dirname(path);
     if (!g_file_test(dir, G_FILE_TEST_IS_DIR)) {
       g_set_error(error, RESULTS_ERROR, RESULTS_ERROR_OPEN,
-                  "%s: cannot create results database: directory '%s' does not exist",
+                  g_file_test(dir, G_FILE_TEST_EXISTS)
+                      ? "%s: cannot create results database: '%s' is not a directory"
+                      : "%s: cannot create results database: directory '%s' does not exist",
                   path, dir);
       return NULL;
     }
@@ -715,10 +717,30 @@ static ResultsDb *open_common(const char *path, gboolean readonly, GError **erro
                   " read-only file system)", path);
       goto fail;
     }
+    /* Refuse another program's database before touching it: switching it
+     * to WAL would rewrite its header. */
+    if (version == 0) {
+      gint64 objects = 0;
+      if (!pragma_int(db, "SELECT count(*) FROM sqlite_schema", &objects, "reading the schema",
+                      error))
+        goto fail;
+      if (objects > 0) {
+        g_set_error(error, RESULTS_ERROR, RESULTS_ERROR_NOT_A_DB,
+                    "%s: not a meshsim results database (an SQLite database with"
+                    " %" G_GINT64_FORMAT " schema objects but no schema version)",
+                    path, objects);
+        goto fail;
+      }
+    }
     if (!set_journal_wal(db, error)) goto fail;
     if (!exec_sql(db, "PRAGMA synchronous = NORMAL", "setting synchronous mode", error))
       goto fail;
     if (version < RESULTS_SCHEMA_VERSION && !ensure_schema(db, error)) goto fail;
+    /* A writer must be able to write: find a lock held by another process
+     * now (after the busy timeout), not after a long run. */
+    if (!exec_sql(db, "BEGIN IMMEDIATE", "checking the database is writable", error))
+      goto fail;
+    if (!exec_sql(db, "ROLLBACK", "checking the database is writable", error)) goto fail;
   }
 
   for (int i = 0; i < ST_COUNT; i++) {
