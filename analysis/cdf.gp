@@ -10,7 +10,7 @@ set logscale x 10
 set format x '%g'
 set yrange [0:100]
 set ytics 10
-set key bottom right
+set key top left
 cmd = "plot datadir.'/cdf_mesh.dat' using 1:2 with steps ls 1 title key1"
 if (nomesh) { cmd = cmd.", datadir.'/cdf_nomesh.dat' using 1:2 with steps ls 2 title key0" }
 eval cmd

@@ -8,7 +8,8 @@ set title title
 set xlabel 'simulated time (h)'
 set ylabel ylab
 set yrange [0:*]
-set key outside bottom center horizontal
+set offsets 0, 0, graph 0.25, 0
+set key inside top left horizontal maxcols 2 Left reverse nobox
 cmd = "plot f using 1:2 with lines ls 2 title 'origin egress', p95 with lines ls 5 lc rgb '#d62728' title p95key"
 if (has_cdn) { cmd = cmd.", f using 1:3 with lines ls 1 title 'CDN egress (edges to browsers)'" }
 if (has_mesh) { cmd = cmd.", f using 1:4 with lines ls 3 title 'mesh (browser to browser)'" }

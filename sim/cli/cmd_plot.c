@@ -324,6 +324,9 @@ static gboolean fig_offload_latency(PlotCtx *c, const GPtrArray *runs, gboolean 
   }
   gp_str(v, "mode", mode);
   gp_str(v, "title", title);
+  gp_str(v, "xlab", strcmp(mode, "country") == 0
+                        ? "offload (% of the country's requested bytes served by the mesh)"
+                        : "offload (% of fetched bytes served by the mesh: mesh / (mesh + CDN))");
   gp_str(v, "ylab", ylab);
   gp_num(v, "nomesh", nomesh);
   gp_num(v, "errbars", errbars);
@@ -575,7 +578,15 @@ static gboolean fig_country(PlotCtx *c, GError **error) {
   g_autofree char *title = g_strdup_printf("Offload by country, top %u of %u by requested bytes: %s",
                                            rows, cs->len, rt);
   gp_str(v, "title", title);
-  gp_num(v, "overall", 100 * report_scalar(c->run_scalars, "offload"));
+  double all_req = 0, all_mesh = 0;
+  for (guint i = 0; i < cs->len; i++) {
+    const ReportCountry *k = &g_array_index(cs, ReportCountry, i);
+    if (isfinite(k->requested_bytes) && isfinite(k->mesh_bytes)) {
+      all_req += k->requested_bytes;
+      all_mesh += k->mesh_bytes;
+    }
+  }
+  gp_num(v, "overall", all_req > 0 ? 100 * all_mesh / all_req : NAN);
   return plot_run(c, "country", fig, v, error);
 }
 

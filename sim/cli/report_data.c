@@ -38,6 +38,7 @@ static gint cmp_run_id(gconstpointer a, gconstpointer b) {
 
 GPtrArray *report_group_points(const GPtrArray *runs) {
   g_autoptr(GPtrArray) sorted = g_ptr_array_copy((GPtrArray *)runs, NULL, NULL);
+  g_ptr_array_set_free_func(sorted, NULL);   /* the copy inherits it: runs owns */
   g_ptr_array_sort(sorted, cmp_run_id);
   GPtrArray *points = g_ptr_array_new_with_free_func(report_point_free);
   /* name -> point; only looked up, never iterated (invariant 2) */
