@@ -12,6 +12,7 @@ set key top left
 set offsets graph 0.08, graph 0.08, graph 0.12, 0
 set yrange [0:*]
 set xrange [*:*]
+if (mode eq 'run') { set xrange [0:100] }   # one point: the whole scale
 # (optional curves are appended to the plot command, then eval'd)
 if (mode eq 'sweep') {
   cmd = "plot f using 2:4:3:5 with xyerrorbars ls 1 title 'with mesh (mean ± 95% CI)'"
