@@ -74,6 +74,7 @@ static void test_geo(Fixture *f, gconstpointer data) {
   g_autofree char *scn = source_path("scenarios/edgemesh.ini");
   g_autofree char *o = NULL, *e = NULL;
   const char *run[] = {"run", scn, "--set", "run.duration=1h", "--set", "churn.concurrent=100",
+                       "--set", "traffic.pages=500", /* 10000 pages take minutes to set up under ASan */
                        "--quiet", "--out", "geo.db", NULL};
   g_assert_cmpint(run_meshsim(f->dir, run, &o, &e), ==, 0);
 
