@@ -1,11 +1,11 @@
 # cdf.gp: CDF of page load time with and without the mesh (or of object
 # latency). Data: datadir/cdf_mesh.dat and cdf_nomesh.dat, rows
 #   upper_bound_s cumulative_%   (log buckets of the run's histogram)
-# Also: title, xlab, key1, key0, nomesh.
+# Also: title, xlab, ylab, key1, key0, nomesh.
 load adir.'/common.gp'
 set title title
 set xlabel xlab
-set ylabel 'page views (or requests) at or below (%)'
+set ylabel ylab
 set logscale x 10
 set format x '%g'
 set yrange [0:100]

@@ -477,6 +477,7 @@ static gboolean fig_cdf(PlotCtx *c, GError **error) {
   gp_str(v, "xlab", latency ? "object latency (s, log scale; local cache hits = 0 s are the "
                               "starting level)"
                             : "page load time (s, log scale)");
+  gp_str(v, "ylab", latency ? "object requests at or below (%)" : "page views at or below (%)");
   gp_str(v, "key1", k1);
   gp_str(v, "key0", k0);
   gp_num(v, "nomesh", has0);
