@@ -35,8 +35,10 @@ static const CliCommand commands[] = {
    "paired comparison of two variants on the same seeds: B - A with 95% CIs and a verdict"},
   {"check", cmd_check, "check DIR|FILE... [--update-baseline] [--junit FILE]",
    "regression scenarios against their baselines: TAP, exit 0 pass, 1 regression, 2 error"},
-  {"report", cmd_report_capacity, "report DB --capacity 'METRIC <= VALUE' --vary SECTION.KEY",
-   "the smallest value of a swept key that meets a target (interpolated, with its CI)"},
+  {"report", cmd_report, "report DB [--run ID] [--json] | report DB --capacity 'METRIC <= VALUE' --vary SECTION.KEY",
+   "a run's summary, top countries and time series (a sweep: each point, mean ± 95% CI); or the smallest value of a swept key that meets a target"},
+  {"plot", cmd_plot, "plot DB [--out DIR] [--format png|svg] [--run ID]",
+   "figures of a run or sweep with gnuplot (offload vs page load, mesh size, CDFs, egress, countries)"},
   {"schema", cmd_schema, "schema", "print the SQL schema of the results database"},
 };
 

@@ -19,5 +19,7 @@ int cmd_sweep(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_report_capacity(int argc, char **argv);
+int cmd_report(int argc, char **argv);  /* --capacity: cmd_report_capacity */
+int cmd_plot(int argc, char **argv);
 
 #endif
