@@ -23,6 +23,10 @@
  * becomes min(max, max(target + 1, ceil((t * sd / (precision * |mean|))^2))).
  * The decision depends on results only, hence on nothing else.
  *
+ * MPI (runner_mpi.h): under mpirun with K > 1 ranks, rank 0 does all of
+ * the above but hands the runs to ranks 1..K-1 instead of its thread pool
+ * (--jobs is ignored); with --warmup the forks stay on rank 0.
+ *
  * --warmup W (every axis an algorithm key, model.h): jobs are grouped by
  * replication; per replication the first point's model runs the warm-up once and
  * runner_fork_variants forks a child per missing point. Each point's config
@@ -42,6 +46,7 @@
 
 #include "cli/cli.h"
 #include "cli/runner.h"
+#include "cli/runner_mpi.h"
 #include "cli/stats.h"
 #include "model/keys.h"
 #include "model/model.h"
@@ -275,6 +280,8 @@ static gboolean run_round(Sweep *sw, guint jobs, GError **error) {
   show_progress(sw);
   if (sw->warmup) {
     if (!run_forked(sw, todo, refs, jobs, error)) return FALSE;
+  } else if (runner_mpi_size() > 1) {
+    runner_mpi_execute_all(todo, on_done, sw); /* runner_mpi.h: ranks 1.. run them */
   } else {
     runner_execute_all(todo, jobs, on_done, sw);
   }
@@ -391,7 +398,7 @@ static int bad(const char *msg) {
   return CLI_EXIT_BADINPUT;
 }
 
-int cmd_sweep(int argc, char **argv) {
+static int sweep_main(int argc, char **argv) {
   g_auto(GStrv) sets = NULL;
   g_autofree char *out = NULL;
   g_autofree char *warmup = NULL;
@@ -521,5 +528,14 @@ int cmd_sweep(int argc, char **argv) {
   rc = CLI_EXIT_OK;
 done:
   sweep_clear(&sw);
+  return rc;
+}
+
+/* Under mpirun, ranks > 0 serve rank 0's jobs (runner_mpi.h); rank 0 (or
+ * the only process) runs the sweep. */
+int cmd_sweep(int argc, char **argv) {
+  runner_mpi_init();
+  int rc = runner_mpi_rank() > 0 ? runner_mpi_serve() : sweep_main(argc, argv);
+  runner_mpi_finalize();
   return rc;
 }
