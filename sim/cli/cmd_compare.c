@@ -12,6 +12,12 @@
  * the CI excludes 0 -> better or worse by stats_better_direction() (higher
  * or lower for the workload counts), else "no significant difference".
  * Nothing is written to a database.
+ *
+ * --warmup W: per seed, A's model runs the warm-up once and the process
+ * forks one child per variant (runner_fork_variants); each switches to its
+ * variant's algorithm keys from the same warmed state and counts metrics
+ * from W on. B's config gets [run] warmup_* = A's algorithm, so that `meshsim
+ * run` of either variant with those keys reproduces the forked result.
  */
 #include <math.h>
 #include <stdio.h>
@@ -65,6 +71,7 @@ static void json_number(double v) {
 
 int cmd_compare(int argc, char **argv) {
   g_auto(GStrv) sets = NULL;
+  g_autofree char *warmup = NULL;
   gint reps = 0, jobs = 0;
   gboolean json = FALSE;
   GOptionEntry entries[] = {
@@ -74,6 +81,10 @@ int cmd_compare(int argc, char **argv) {
      "SECTION.KEY=VALUE"},
     {"jobs", 'j', 0, G_OPTION_ARG_INT, &jobs, "parallel runs (default: number of cores)", "N"},
     {"json", 0, 0, G_OPTION_ARG_NONE, &json, "print the comparison as JSON", NULL},
+    {"warmup", 'w', 0, G_OPTION_ARG_STRING, &warmup,
+     "run the warm-up (with A's algorithm) once per seed, then fork one child per variant "
+     "that switches algorithm from the warmed state; A and B may differ only in algorithm keys",
+     "DURATION"},
     G_OPTION_ENTRY_NULL};
   g_autoptr(GOptionContext) ctx =
       g_option_context_new("A.ini B.ini - paired comparison on common random numbers");
@@ -102,6 +113,8 @@ int cmd_compare(int argc, char **argv) {
   for (guint v = 0; v < 2; v++) {
     base[v] = runner_load_config(argv[1 + v], (const char *const *)sets, FALSE, &error);
     if (!base[v]) goto fail_msg;
+    if (warmup && !config_set_value(base[v], "run", "warmup", warmup, "--warmup", 1, &error))
+      goto fail_msg;
     name[v] = runner_scenario_name(base[v], argv[1 + v]);
   }
   seed0 = (uint64_t)config_int(base[0], "run", "seed");
@@ -116,6 +129,13 @@ int cmd_compare(int argc, char **argv) {
     for (guint v = 0; v < 2; v++) {
       Config *cfg = runner_point_config(base[v], NULL, NULL, seed0 + r, &error);
       if (!cfg) goto fail_msg;
+      if (warmup) { /* B's warm-up runs A's algorithm: the fork's semantics */
+        g_autoptr(Config) acfg = runner_point_config(base[0], NULL, NULL, seed0 + r, &error);
+        Config *w = acfg ? runner_warmup_variant(cfg, acfg, &error) : NULL;
+        config_free(cfg);
+        if (!w) goto fail_msg;
+        cfg = w;
+      }
       if (r == 0) { /* validate both before running anything */
         g_autoptr(Model) m = model_new(cfg, &error);
         if (!m) {
@@ -131,7 +151,22 @@ int cmd_compare(int argc, char **argv) {
       job->user = &slots[todo->len];
       g_ptr_array_add(todo, job);
     }
-  runner_execute_all(todo, (guint)jobs, on_done, &c);
+  if (warmup) {
+    /* one warm-up per seed (A's config), then a child per variant */
+    for (guint r = 0; r < c.reps; r++) {
+      g_autoptr(GPtrArray) pair = g_ptr_array_new();
+      g_ptr_array_add(pair, g_ptr_array_index(todo, 2 * r));
+      g_ptr_array_add(pair, g_ptr_array_index(todo, 2 * r + 1));
+      const Config *warm = ((RunnerJob *)g_ptr_array_index(pair, 0))->cfg;
+      if (!runner_fork_variants(warm, pair, (guint)jobs, on_done, &c, &error)) {
+        fprintf(stderr, "meshsim compare: %s\n", error->message);
+        rc = CLI_EXIT_FAIL;
+        goto out;
+      }
+    }
+  } else {
+    runner_execute_all(todo, (guint)jobs, on_done, &c);
+  }
   if (c.failed) {
     rc = CLI_EXIT_FAIL;
     goto out;
@@ -147,8 +182,11 @@ int cmd_compare(int argc, char **argv) {
   else
     printf("compare A = %s, B = %s: %u replications each on seeds %" G_GUINT64_FORMAT
            "..%" G_GUINT64_FORMAT " (common random numbers)\n"
+           "%s%s%s"
            "%-22s %14s %14s %14s   %-12s %s\n",
-           argv[1], argv[2], c.reps, (guint64)seed0, (guint64)(seed0 + c.reps - 1), "metric",
+           argv[1], argv[2], c.reps, (guint64)seed0, (guint64)(seed0 + c.reps - 1),
+           warmup ? "after a warm-up of " : "", warmup ? warmup : "",
+           warmup ? " (run once per seed with A's algorithm, then forked)\n" : "", "metric",
            "mean A", "mean B", "B - A", "± 95% CI", "verdict");
   for (gsize i = 0; i < run_record_n_scalars(first); i++) {
     const char *metric;

@@ -22,6 +22,18 @@
  * has a 95% CI half-width >= precision * |mean| and target < max, target
  * becomes min(max, max(target + 1, ceil((t * sd / (precision * |mean|))^2))).
  * The decision depends on results only, hence on nothing else.
+ *
+ * MPI (runner_mpi.h): under mpirun with K > 1 ranks, rank 0 does all of
+ * the above but hands the runs to ranks 1..K-1 instead of its thread pool
+ * (--jobs is ignored); with --warmup the forks stay on rank 0.
+ *
+ * --warmup W (every axis an algorithm key, model.h): jobs are grouped by
+ * replication; per replication the first point's model runs the warm-up once and
+ * runner_fork_variants forks a child per missing point. Each point's config
+ * carries [run] warmup = W and warmup_* = the first point's algorithm, so a
+ * stored run is reproduced by `meshsim run` of its scenario text, and a
+ * resumed sweep finds it by the same SHA-256. Parallelism: up to --jobs
+ * children at a time; warm-ups of different seeds run one after another.
  */
 #include <errno.h>
 #include <math.h>
@@ -34,6 +46,7 @@
 
 #include "cli/cli.h"
 #include "cli/runner.h"
+#include "cli/runner_mpi.h"
 #include "cli/stats.h"
 #include "model/keys.h"
 #include "model/model.h"
@@ -58,6 +71,7 @@ typedef struct Sweep {
   guint planned, done_now, resumed, failed;
   gint64 start_us;                 /* monotonic wall time, progress only */
   GError *write_error;
+  gboolean warmup;                 /* --warmup: fork per seed after one warm-up */
 } Sweep;
 
 typedef struct JobRef {
@@ -196,6 +210,39 @@ static void on_done(RunnerJob *job, void *ud) {
   show_progress(sw);
 }
 
+/* The concrete config of (point, seed): with --warmup, the [run] warmup_*
+ * keys name point 0's warm-up algorithm (runner_warmup_variant), which is
+ * what the fork runs and what reproduces it from scratch. */
+static Config *job_config(Sweep *sw, const Point *pt, uint64_t seed, GError **error) {
+  g_autoptr(Config) c =
+      runner_point_config(sw->base, sw->axes, (const char *const *)pt->values, seed, error);
+  if (!c || !sw->warmup) return g_steal_pointer(&c);
+  const Point *p0 = g_ptr_array_index(sw->points, 0);
+  g_autoptr(Config) c0 =
+      runner_point_config(sw->base, sw->axes, (const char *const *)p0->values, seed, error);
+  if (!c0) return NULL;
+  return runner_warmup_variant(c, c0, error);
+}
+
+/* --warmup: the jobs grouped by replication; per replication one warm-up
+ * (point 0's config) and a forked child per job. */
+static gboolean run_forked(Sweep *sw, GPtrArray *todo, const GArray *refs, guint jobs,
+                           GError **error) {
+  guint max_rep = 0;
+  for (guint i = 0; i < refs->len; i++)
+    max_rep = MAX(max_rep, g_array_index(refs, JobRef, i).rep + 1);
+  for (guint rep = 0; rep < max_rep; rep++) {
+    g_autoptr(GPtrArray) group = g_ptr_array_new(); /* in point order */
+    for (guint i = 0; i < todo->len; i++)
+      if (g_array_index(refs, JobRef, i).rep == rep) g_ptr_array_add(group, g_ptr_array_index(todo, i));
+    if (group->len == 0) continue;
+    g_autoptr(Config) warm = job_config(sw, g_ptr_array_index(sw->points, 0), sw->seed0 + rep, error);
+    if (!warm) return FALSE;
+    if (!runner_fork_variants(warm, group, jobs, on_done, sw, error)) return FALSE;
+  }
+  return TRUE;
+}
+
 /* Run (or find stored) every replication below each point's target. */
 static gboolean run_round(Sweep *sw, guint jobs, GError **error) {
   g_autoptr(GPtrArray) todo = g_ptr_array_new_with_free_func((GDestroyNotify)runner_job_free);
@@ -206,8 +253,7 @@ static gboolean run_round(Sweep *sw, guint jobs, GError **error) {
     for (guint r = 0; r < pt->target; r++) {
       if (g_ptr_array_index(pt->reps, r)) continue;
       uint64_t seed = sw->seed0 + r;
-      g_autoptr(Config) c =
-          runner_point_config(sw->base, sw->axes, (const char *const *)pt->values, seed, error);
+      g_autoptr(Config) c = job_config(sw, pt, seed, error);
       if (!c) return FALSE;
       g_autofree char *text = config_dump(c);
       g_autofree char *sha = results_scenario_sha256(text);
@@ -232,7 +278,13 @@ static gboolean run_round(Sweep *sw, guint jobs, GError **error) {
   for (guint i = 0; i < todo->len; i++)
     ((RunnerJob *)g_ptr_array_index(todo, i))->user = &g_array_index(refs, JobRef, i);
   show_progress(sw);
-  runner_execute_all(todo, jobs, on_done, sw);
+  if (sw->warmup) {
+    if (!run_forked(sw, todo, refs, jobs, error)) return FALSE;
+  } else if (runner_mpi_size() > 1) {
+    runner_mpi_execute_all(todo, on_done, sw); /* runner_mpi.h: ranks 1.. run them */
+  } else {
+    runner_execute_all(todo, jobs, on_done, sw);
+  }
   if (sw->write_error) {
     g_propagate_error(error, g_steal_pointer(&sw->write_error));
     return FALSE;
@@ -346,9 +398,10 @@ static int bad(const char *msg) {
   return CLI_EXIT_BADINPUT;
 }
 
-int cmd_sweep(int argc, char **argv) {
+static int sweep_main(int argc, char **argv) {
   g_auto(GStrv) sets = NULL;
   g_autofree char *out = NULL;
+  g_autofree char *warmup = NULL;
   gint jobs = 0;
   gboolean json = FALSE, quiet = FALSE;
   GOptionEntry entries[] = {
@@ -359,6 +412,9 @@ int cmd_sweep(int argc, char **argv) {
      "results database (default results/<scenario>.db)", "FILE.db"},
     {"json", 0, 0, G_OPTION_ARG_NONE, &json, "print the per-point statistics as JSON", NULL},
     {"quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "no progress line", NULL},
+    {"warmup", 'w', 0, G_OPTION_ARG_STRING, &warmup,
+     "every axis an algorithm key: per seed, run the warm-up once (first point's algorithm), "
+     "then fork one child per point that switches algorithm from the warmed state", "DURATION"},
     G_OPTION_ENTRY_NULL};
   g_autoptr(GOptionContext) ctx =
       g_option_context_new("SCENARIO.ini - run a grid of variants and seeds into one database");
@@ -376,10 +432,26 @@ int cmd_sweep(int argc, char **argv) {
   g_auto(GStrv) metrics = NULL; /* before any goto done */
   sw.path = argv[1];
   sw.base = runner_load_config(sw.path, (const char *const *)sets, TRUE, &error);
+  if (sw.base && warmup) {
+    sw.warmup = TRUE;
+    if (!config_set_value(sw.base, "run", "warmup", warmup, "--warmup", 1, &error)) {
+      fprintf(stderr, "%s\n", error->message);
+      goto done;
+    }
+  }
   if (!sw.base || !build_grid(&sw, &error) || !validate_grid(&sw, &error)) {
     fprintf(stderr, "%s\n", error->message);
     goto done;
   }
+  for (guint a = 0; sw.warmup && a < sw.axes->len; a++)
+    if (!model_is_algorithm_key(g_ptr_array_index(sw.axes, a))) {
+      g_autofree char *keys = g_strjoinv(", ", (char **)model_algorithm_keys());
+      fprintf(stderr,
+              "meshsim sweep: --warmup needs every swept key to be an algorithm key (%s); "
+              "'%s' is not\n",
+              keys, (const char *)g_ptr_array_index(sw.axes, a));
+      goto done;
+    }
   sw.name = runner_scenario_name(sw.base, sw.path);
   sw.seed0 = (uint64_t)config_int(sw.base, "run", "seed");
   guint reps = (guint)config_int(sw.base, "run", "replications");
@@ -456,5 +528,14 @@ int cmd_sweep(int argc, char **argv) {
   rc = CLI_EXIT_OK;
 done:
   sweep_clear(&sw);
+  return rc;
+}
+
+/* Under mpirun, ranks > 0 serve rank 0's jobs (runner_mpi.h); rank 0 (or
+ * the only process) runs the sweep. */
+int cmd_sweep(int argc, char **argv) {
+  runner_mpi_init();
+  int rc = runner_mpi_rank() > 0 ? runner_mpi_serve() : sweep_main(argc, argv);
+  runner_mpi_finalize();
   return rc;
 }

@@ -11,6 +11,9 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <errno.h>
+#include <sys/types.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <glib/gstdio.h>
@@ -329,4 +332,189 @@ int runner_run(const RunnerOptions *opt) {
     }
   }
   return CLI_EXIT_OK;
+}
+
+/* ---- warm-up fork ----------------------------------------------------------- */
+
+/* A config's text with the algorithm keys set to base's and the [scenario]
+ * labels blanked: two configs that differ only in algorithm keys give the
+ * same text. (transfer full) */
+static char *normalised_text(const Config *c, const Config *base, GError **error) {
+  g_autoptr(Config) n = runner_point_config(c, NULL, NULL, (uint64_t)config_int(c, "run", "seed"),
+                                            error);
+  if (!n) return NULL;
+  for (const char *const *k = model_algorithm_keys(); *k; k++) {
+    g_auto(GStrv) sk = g_strsplit(*k, ".", 2);
+    if (!config_set_value(n, sk[0], sk[1], config_raw(base, sk[0], sk[1]), "normalised", 0, error))
+      return NULL;
+  }
+  if (!config_set_value(n, "scenario", "name", "", "normalised", 0, error) ||
+      !config_set_value(n, "scenario", "description", "", "normalised", 0, error))
+    return NULL;
+  return config_dump_all(n);
+}
+
+Config *runner_warmup_variant(const Config *variant, const Config *base, GError **error) {
+  g_autoptr(Config) c = runner_point_config(variant, NULL, NULL,
+                                            (uint64_t)config_int(variant, "run", "seed"), error);
+  if (!c) return NULL;
+  for (const char *const *k = model_algorithm_keys(); *k; k++) {
+    g_autofree char *v = model_algorithm_warmup_value(base, *k);
+    g_auto(GStrv) sk = g_strsplit(model_algorithm_warmup_key(*k), ".", 2);
+    if (!config_set_value(c, sk[0], sk[1], v, "warm-up fork", 0, error)) return NULL;
+  }
+  g_autoptr(Config) b = runner_point_config(base, NULL, NULL,
+                                            (uint64_t)config_int(base, "run", "seed"), error);
+  if (!b) return NULL;
+  for (const char *const *k = model_algorithm_keys(); *k; k++) {
+    g_autofree char *v = model_algorithm_warmup_value(base, *k);
+    g_auto(GStrv) sk = g_strsplit(model_algorithm_warmup_key(*k), ".", 2);
+    if (!config_set_value(b, sk[0], sk[1], v, "warm-up fork", 0, error)) return NULL;
+  }
+  g_autofree char *tv = normalised_text(c, base, error);
+  if (!tv) return NULL;
+  g_autofree char *tb = normalised_text(b, base, error);
+  if (!tb) return NULL;
+  if (strcmp(tv, tb) != 0) {
+    g_autofree char *keys = g_strjoinv(", ", (char **)model_algorithm_keys());
+    g_set_error(error, MODEL_ERROR, 0,
+                "warm-up fork: the variants may differ only in the algorithm keys (%s)", keys);
+    return NULL;
+  }
+  return g_steal_pointer(&c);
+}
+
+/* Pipe frame: u8 status (0 = record, 1 = error message), u64 length (host
+ * order: both ends are this process's image), then the bytes. */
+static gboolean write_all(int fd, const void *buf, size_t n) {
+  const char *p = buf;
+  while (n > 0) {
+    ssize_t w = write(fd, p, n);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) return FALSE;
+    p += w;
+    n -= (size_t)w;
+  }
+  return TRUE;
+}
+
+static gboolean read_all(int fd, void *buf, size_t n) {
+  char *p = buf;
+  while (n > 0) {
+    ssize_t r = read(fd, p, n);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) return FALSE;
+    p += r;
+    n -= (size_t)r;
+  }
+  return TRUE;
+}
+
+static gboolean write_frame(int fd, guint8 status, const void *data, guint64 len) {
+  return write_all(fd, &status, 1) && write_all(fd, &len, sizeof len) &&
+         write_all(fd, data, (size_t)len);
+}
+
+G_GNUC_NORETURN static void fork_child(Model *m, RunnerJob *job, int fd) {
+  g_autoptr(GError) err = NULL;
+  gint64 started_us = g_get_real_time(); /* wall time: provenance only */
+  gint64 t0 = g_get_monotonic_time();
+  int status = 0;
+  if (!model_end_warmup(m, job->cfg, &err)) {
+    status = write_frame(fd, 1, err->message, strlen(err->message)) ? 0 : 3;
+  } else {
+    model_run(m, NULL, NULL);
+    double wall_s = (double)(g_get_monotonic_time() - t0) * 1e-6;
+    uint64_t seed = (uint64_t)config_int(job->cfg, "run", "seed");
+    RunRecord *rec = make_record(m, job->cfg, job->name, seed, job->replication, started_us, wall_s);
+    GBytes *bytes = run_record_serialize(rec);
+    gsize n;
+    const void *data = g_bytes_get_data(bytes, &n);
+    status = write_frame(fd, 0, data, n) ? 0 : 3;
+    /* no frees: _exit drops the whole image at once */
+  }
+  close(fd);
+  _exit(status);
+}
+
+typedef struct ForkSlot {
+  pid_t pid;
+  int fd;
+} ForkSlot;
+
+/* Read job's frame from its child and reap it. */
+static void fork_collect(ForkSlot *s, RunnerJob *job) {
+  guint8 status = 2;
+  guint64 len = 0;
+  char *buf = NULL;
+  gboolean ok = read_all(s->fd, &status, 1) && read_all(s->fd, &len, sizeof len) &&
+                len < (G_GUINT64_CONSTANT(1) << 40);
+  if (ok) {
+    buf = g_malloc(len ? (gsize)len : 1);
+    ok = read_all(s->fd, buf, (size_t)len);
+  }
+  close(s->fd);
+  int wstatus = 0;
+  while (waitpid(s->pid, &wstatus, 0) < 0 && errno == EINTR) {
+  }
+  if (!ok) {
+    g_set_error(&job->error, MODEL_ERROR, 0,
+                "warm-up fork: child %d died without a result (%s %d)", (int)s->pid,
+                WIFSIGNALED(wstatus) ? "signal" : "exit status",
+                WIFSIGNALED(wstatus) ? WTERMSIG(wstatus) : WEXITSTATUS(wstatus));
+  } else if (status == 0) {
+    job->rec = run_record_deserialize(buf, (gsize)len, &job->error);
+  } else {
+    g_set_error(&job->error, MODEL_ERROR, 0, "%.*s", (int)len, buf);
+  }
+  g_free(buf);
+}
+
+gboolean runner_fork_variants(const Config *warm, GPtrArray *jobs, guint n_workers,
+                              RunnerDoneFn done, void *ud, GError **error) {
+  if (jobs->len == 0) return TRUE;
+  g_autoptr(Model) m = model_new(warm, error);
+  if (!m) return FALSE;
+  g_assert_cmpint(model_warmup(m), >, 0);
+  model_run_until(m, model_warmup(m), NULL, NULL);
+  if (n_workers == 0) n_workers = g_get_num_processors();
+  ForkSlot *slots = g_new(ForkSlot, jobs->len);
+  guint started = 0, collected = 0;
+  gboolean ok = TRUE;
+  while (collected < jobs->len) {
+    while (ok && started < jobs->len && started - collected < n_workers) {
+      int fds[2];
+      if (pipe(fds) != 0) {
+        g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno), "warm-up fork: pipe: %s",
+                    g_strerror(errno));
+        ok = FALSE;
+        break;
+      }
+      fflush(NULL); /* no buffered output duplicated into the child */
+      pid_t pid = fork();
+      if (pid < 0) {
+        g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno), "warm-up fork: fork: %s",
+                    g_strerror(errno));
+        close(fds[0]);
+        close(fds[1]);
+        ok = FALSE;
+        break;
+      }
+      if (pid == 0) {
+        close(fds[0]);
+        for (guint i = collected; i < started; i++) close(slots[i].fd); /* siblings' pipes */
+        fork_child(m, g_ptr_array_index(jobs, started), fds[1]);
+      }
+      close(fds[1]);
+      slots[started] = (ForkSlot){pid, fds[0]};
+      started++;
+    }
+    if (collected == started) break; /* a failure before anything started */
+    RunnerJob *job = g_ptr_array_index(jobs, collected);
+    fork_collect(&slots[collected], job);
+    collected++;
+    done(job, ud);
+  }
+  g_free(slots);
+  return ok;
 }

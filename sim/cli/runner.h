@@ -75,6 +75,38 @@ typedef void (*RunnerDoneFn)(RunnerJob *job, void *ud);
  * n_workers: each run only depends on its own config. */
 void runner_execute_all(GPtrArray *jobs, guint n_workers, RunnerDoneFn done, void *ud);
 
+/* ---- warm-up fork ----------------------------------------------------------
+ *
+ * runner_fork_variants(warm, jobs): build the model of `warm` (a concrete
+ * config with [run] warmup > 0), run its warm-up once, then fork() one
+ * child per job (at most n_workers alive at a time): the child ends the
+ * warm-up switching to the job's config's algorithm keys
+ * (model_end_warmup), runs to the horizon, and writes its serialised
+ * RunRecord (run_record_serialize) into a pipe, then _exit()s. The parent
+ * reads the records in job order and calls `done` for each.
+ * SQLite: no database handle is used across fork. The caller's ResultsDb
+ * (opened before) stays in the parent only; children never touch it and
+ * leave with _exit (no atexit handlers, no sqlite3_close of an inherited
+ * handle); only the parent writes, after each child's record arrived.
+ * Nothing is shared after the fork (copy-on-write), so the children's RNG
+ * streams advance independently from the same warmed state.
+ * Each job's cfg must differ from `warm` only in algorithm keys (see
+ * runner_warmup_variant); the record holds the job's cfg, which reproduces
+ * the forked run from scratch. Only for a process without other threads
+ * (no GThreadPool running). FALSE + error if warm's model is refused or
+ * fork/pipe fail; a child's failure goes into its job->error. */
+gboolean runner_fork_variants(const Config *warm, GPtrArray *jobs, guint n_workers,
+                              RunnerDoneFn done, void *ud, GError **error);
+
+/* (transfer full) `variant` (a concrete config) for a warm-up fork whose
+ * base variant is `base` (both with the same [run] warmup): [run]
+ * warmup_policy / warmup_strategy / warmup_candidates set to the algorithm
+ * that `base` runs during its warm-up, so that running the result from
+ * scratch reproduces the forked child exactly. NULL + error if `variant`
+ * differs from `base` in anything but the algorithm keys (and [scenario]
+ * name and description). */
+Config *runner_warmup_variant(const Config *variant, const Config *base, GError **error);
+
 /* Run one scenario as `meshsim run` does; returns the exit code. */
 int runner_run(const RunnerOptions *opt);
 

@@ -531,3 +531,17 @@ size_t mesh_agent_in_flight(const MeshAgent *a) { return a->in_flight; }
 size_t mesh_agent_channels(const MeshAgent *a) { return a->nchans; }
 uint32_t mesh_agent_active_uploads(const MeshAgent *a) { return a->uploads; }
 const MeshAgentStats *mesh_agent_stats(const MeshAgent *a) { return &a->stats; }
+
+void mesh_agent_reset_stats(MeshAgent *a) {
+  memset(&a->stats, 0, sizeof a->stats);
+}
+
+MeshStatus mesh_agent_set_strategy(MeshAgent *a, const MeshSelectStrategy *strategy,
+                                   const MeshSelectParams *sel_params) {
+  if (!strategy) return MESH_INVAL;
+  MeshSelector *sel = mesh_selector_new(strategy, sel_params, a->ap);
+  if (!sel) return MESH_NOMEM;
+  mesh_selector_free(a->sel);
+  a->sel = sel;
+  return MESH_OK;
+}

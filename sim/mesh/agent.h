@@ -183,6 +183,13 @@ size_t mesh_agent_in_flight(const MeshAgent *a);
 size_t mesh_agent_channels(const MeshAgent *a);
 uint32_t mesh_agent_active_uploads(const MeshAgent *a);
 const MeshAgentStats *mesh_agent_stats(const MeshAgent *a);
+/* Zero the counters (the end of a warm-up). */
+void mesh_agent_reset_stats(MeshAgent *a);
+/* Replace the peer-selection strategy: a new selector (fresh strategy
+ * state) with sel_params (NULL: defaults). MESH_NOMEM or MESH_INVAL
+ * leave the old one in place. */
+MeshStatus mesh_agent_set_strategy(MeshAgent *a, const MeshSelectStrategy *strategy,
+                                   const MeshSelectParams *sel_params);
 
 #ifdef __cplusplus
 }

@@ -35,6 +35,16 @@ const ConfigKey model_keys[] = {
    "sweep: the scalars (space-separated) that `precision` applies to"},
   {"run", "max_replications", CONFIG_INT, "50", "", 2, 100000, NULL,
    "sweep: at most this many seeds per point when `precision` is on"},
+  {"run", "warmup", CONFIG_DURATION, "0s", "ns", 0, NS(366 * 86400.0), NULL,
+   "warm-up: the metrics count only after this time (counters, histograms and series reset "
+   "then); the algorithm keys may differ during it (warmup_policy ...); 0 = none"},
+  {"run", "warmup_policy", CONFIG_NAME, "", "", 0, 0, NULL,
+   "cache policy of the peers during the warm-up ('' = cache.policy); at its end every "
+   "cache migrates to cache.policy (README: Warm-up fork)"},
+  {"run", "warmup_strategy", CONFIG_NAME, "", "", 0, 0, NULL,
+   "peer-selection strategy during the warm-up ('' = selection.strategy)"},
+  {"run", "warmup_candidates", CONFIG_INT, "0", "", 0, 64, NULL,
+   "tracker candidates per query during the warm-up (0 = selection.candidates)"},
 
   /* [world] */
   {"world", "model", CONFIG_ENUM, "reference", "", 0, 0, "reference|geo",

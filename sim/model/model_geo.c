@@ -187,6 +187,8 @@ struct GeoModel {
   /* per interval */
   uint64_t iv_origin, iv_cdn, iv_mesh, iv_fetched;
   GArray *origin_bps;              /* double, one per interval */
+  bool started;                    /* initial events scheduled (geo_run_until) */
+  TrafficChange pending_change;    /* the next content change, across run_until calls */
 };
 
 /* ---- small helpers ------------------------------------------------------- */
@@ -1251,19 +1253,25 @@ static void geo_destroy(void *impl) {
 
 /* ---- the run -------------------------------------------------------------- */
 
-static void geo_run(Model *base, void *impl, ModelProgressFn progress, void *ud) {
+/* Resumable (model.h): the first call schedules the initial events. */
+static void geo_run_until(Model *base, void *impl, SimTime stop, ModelProgressFn progress,
+                          void *ud) {
   (void)base;
   GeoModel *g = impl;
-  churn_next_arrival(g->churn, 0, &g->next_arrival);
-  schedule(g, g->next_arrival.at_ns, EV_ARRIVAL, 0, 0);
-  TrafficChange ch;
-  traffic_next_change(g->traffic, &ch);
-  if (ch.kind != TRAFFIC_CHANGE_NONE) schedule(g, ch.at_ns, EV_CHANGE, 0, 0);
-  schedule(g, g->sample_every, EV_SAMPLE, 0, 0);
+  TrafficChange *chp = &g->pending_change;
+  if (!g->started) {
+    g->started = true;
+    churn_next_arrival(g->churn, 0, &g->next_arrival);
+    schedule(g, g->next_arrival.at_ns, EV_ARRIVAL, 0, 0);
+    traffic_next_change(g->traffic, chp);
+    if (chp->kind != TRAFFIC_CHANGE_NONE) schedule(g, chp->at_ns, EV_CHANGE, 0, 0);
+    schedule(g, g->sample_every, EV_SAMPLE, 0, 0);
+  }
+  TrafficChange ch = *chp; /* the pending change, kept across calls */
 
   SimEvent ev;
   uint64_t until_progress = 1;
-  while (engine_pop(g->engine, g->horizon, &ev)) {
+  while (engine_pop(g->engine, stop, &ev)) {
     SimTime now = ev.at;
     uint32_t kind = ev.kind & KIND_MASK;
     switch ((enum GeoEvent)kind) {
@@ -1363,9 +1371,83 @@ static void geo_run(Model *base, void *impl, ModelProgressFn progress, void *ud)
       until_progress = 1u << 14;
     }
   }
+  *chp = ch;
+  if (progress) progress(ud, stop, g->horizon, g->model_events);
+}
+
+static void geo_finish(Model *base, void *impl) {
+  (void)base;
+  GeoModel *g = impl;
   engine_advance(g->engine, g->horizon);
-  if (progress) progress(ud, g->horizon, g->horizon, g->model_events);
   summarise(g);
 }
 
-const ModelKind model_kind_geo = {"geo", geo_create, geo_run, geo_destroy};
+
+/* ---- warm-up: algorithm switch and metric reset (model.h) ----------------- */
+
+static void geo_switch(void *impl, const ModelAlgo *from, const ModelAlgo *to, SimTime now) {
+  GeoModel *g = impl;
+  g->candidates = to->candidates > MAX_CAND ? MAX_CAND : to->candidates;
+  if (to->strategy != from->strategy) {
+    g->strategy = to->strategy;
+    for (uint32_t v = 0; v < g->visitors->len; v++) {
+      Visitor *x = vis(g, v);
+      if (!x->agent) continue;
+      MeshStatus st = mesh_agent_set_strategy(x->agent, to->strategy, &g->sel_params);
+      g_assert_true(st == MESH_OK);
+    }
+  }
+  if (to->policy != from->policy) {
+    g->cache_cfg.policy = to->policy;
+    for (uint32_t v = 0; v < g->visitors->len; v++) {
+      Visitor *x = vis(g, v);
+      if (!x->cache) continue;
+      MeshCacheConfig cc = g->cache_cfg; /* as visitor_setup builds it */
+      if (cc.unit == MESH_CACHE_BYTES) cc.capacity = x->mobile ? g->cap_mobile : g->cap_desktop;
+      cc.on_evict = on_cache_evict;
+      cc.on_evict_ud = x->ctx;
+      MeshCache *c = model_cache_migrate(x->cache, &cc, now);
+      mesh_cache_free(x->cache);
+      x->cache = c;
+    }
+  }
+}
+
+static void geo_reset_metrics(void *impl) {
+  GeoModel *g = impl;
+  g->requests = g->local_hits = g->mesh_fetches = g->cdn_fetches = 0;
+  g->bytes_req = g->bytes_local = g->bytes_mesh = g->bytes_cdn = g->bytes_origin = 0;
+  memset(g->mesh_tier, 0, sizeof g->mesh_tier);
+  g->bytes_inter_network = g->bytes_inter_country = 0;
+  g->page_views = g->pages_done = g->visits = g->signaling = 0;
+  g->edge_hits = g->edge_misses = 0;
+  g->model_events = 0;
+  g->latency_sum_s = 0;
+  g->peak_online = g->online;
+  histogram_reset(g->plt);
+  histogram_reset(g->plt_nomesh);
+  histogram_reset(g->speedup);
+  uint32_t nc = world_n_countries(g->world);
+  memset(g->c_bytes_req, 0, nc * sizeof *g->c_bytes_req);
+  memset(g->c_bytes_mesh, 0, nc * sizeof *g->c_bytes_mesh);
+  memset(g->c_pages, 0, nc * sizeof *g->c_pages);
+  memset(g->c_plt_sum, 0, nc * sizeof *g->c_plt_sum);
+  memset(g->c_plt_nomesh_sum, 0, nc * sizeof *g->c_plt_nomesh_sum);
+  g->iv_origin = g->iv_cdn = g->iv_mesh = g->iv_fetched = 0;
+  g_array_set_size(g->origin_bps, 0);
+  for (uint32_t v = 0; v < g->visitors->len; v++) {
+    Visitor *x = vis(g, v);
+    x->uploaded_bytes = 0;
+    if (x->agent) mesh_agent_reset_stats(x->agent);
+  }
+}
+
+const ModelKind model_kind_geo = {
+  .name = "geo",
+  .create = geo_create,
+  .run_until = geo_run_until,
+  .finish = geo_finish,
+  .destroy = geo_destroy,
+  .switch_algo = geo_switch,
+  .reset_metrics = geo_reset_metrics,
+};

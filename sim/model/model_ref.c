@@ -83,6 +83,7 @@ typedef struct RefModel {
   SimTime mesh_xfer, cdn_latency;  /* size / bandwidth, and CDN total */
   uint32_t online;
   uint32_t evict_peer;             /* peer whose cache is being mutated */
+  bool started;                    /* initial events scheduled */
 
   /* metrics */
   uint64_t requests, local_hits, mesh_fetches, cdn_fetches, page_views;
@@ -377,9 +378,7 @@ static void summarise(RefModel *m) {
 
 /* ---- the run ------------------------------------------------------------ */
 
-static void ref_run(Model *base, void *impl, ModelProgressFn progress, void *ud) {
-  RefModel *m = impl;
-  (void)base;
+static void ref_start(RefModel *m) {
   /* Placement, then the initial churn state of every peer, in id order. */
   for (uint32_t p = 0; p < m->n_peers; p++)
     m->peers[p].network = (uint16_t)gsl_rng_uniform_int(m->rng_placement, m->n_networks);
@@ -391,10 +390,20 @@ static void ref_run(Model *base, void *impl, ModelProgressFn progress, void *ud)
     }
   }
   engine_schedule(m->engine, m->sample_every, EV_SAMPLE, 0, 0);
+}
 
+/* Resumable: runs the events at or before stop. */
+static void ref_run_until(Model *base, void *impl, SimTime stop, ModelProgressFn progress,
+                          void *ud) {
+  RefModel *m = impl;
+  (void)base;
+  if (!m->started) {
+    ref_start(m);
+    m->started = true;
+  }
   SimEvent ev;
   uint64_t until_progress = 1;
-  while (engine_pop(m->engine, m->horizon, &ev)) {
+  while (engine_pop(m->engine, stop, &ev)) {
     switch ((enum EventKind)ev.kind) {
       case EV_CHURN:
         m->model_events++;
@@ -420,9 +429,57 @@ static void ref_run(Model *base, void *impl, ModelProgressFn progress, void *ud)
       until_progress = 1u << 16;
     }
   }
+  if (progress) progress(ud, stop, m->horizon, m->model_events);
+}
+
+static void ref_finish(Model *base, void *impl) {
+  RefModel *m = impl;
+  (void)base;
   engine_advance(m->engine, m->horizon);
-  if (progress) progress(ud, m->horizon, m->horizon, m->model_events);
   summarise(m);
 }
 
-const ModelKind model_kind_reference = {"reference", ref_create, ref_run, ref_destroy};
+/* ---- warm-up: algorithm switch and metric reset (model.h) ----------------- */
+
+static void ref_switch(void *impl, const ModelAlgo *from, const ModelAlgo *to, SimTime now) {
+  RefModel *m = impl;
+  if (to->strategy != from->strategy) {
+    mesh_selector_free(m->selector);
+    MeshSelectParams sp;
+    mesh_select_params_default(&sp);
+    m->selector = mesh_selector_new(to->strategy, &sp, NULL);
+    g_assert_nonnull(m->selector);
+  }
+  m->candidates = to->candidates;
+  if (to->policy != from->policy) {
+    m->cache_cfg.policy = to->policy;
+    for (uint32_t p = 0; p < m->n_peers; p++) {
+      Peer *peer = &m->peers[p];
+      if (!peer->cache) continue;
+      m->evict_peer = p; /* an eviction (none expected) withdraws from p */
+      MeshCache *c = model_cache_migrate(peer->cache, &m->cache_cfg, now);
+      mesh_cache_free(peer->cache);
+      peer->cache = c;
+    }
+  }
+}
+
+static void ref_reset_metrics(void *impl) {
+  RefModel *m = impl;
+  m->requests = m->local_hits = m->mesh_fetches = m->cdn_fetches = m->page_views = 0;
+  memset(m->mesh_tier, 0, sizeof m->mesh_tier);
+  m->latency_sum_s = 0;
+  m->bytes_mesh = m->bytes_cdn = 0;
+  m->model_events = 0;
+  m->iv_requests = m->iv_mesh = m->iv_cdn = 0;
+}
+
+const ModelKind model_kind_reference = {
+  .name = "reference",
+  .create = ref_create,
+  .run_until = ref_run_until,
+  .finish = ref_finish,
+  .destroy = ref_destroy,
+  .switch_algo = ref_switch,
+  .reset_metrics = ref_reset_metrics,
+};

@@ -1268,3 +1268,241 @@ fail:
   g_array_unref(out);
   return NULL;
 }
+
+/* ======================================================================== */
+/* RunRecord wire format (fork pipes, MPI messages)                          */
+/*
+ * Little-endian, fixed-width fields, no padding: "MSRR", u32 format
+ * version, then the record's fields in declaration order. Strings are a u32
+ * length and the bytes (no NUL); doubles are their IEEE-754 bits as u64, so
+ * a record crosses unchanged (NaN payloads included). A histogram is its
+ * exact count, sum, min, max and its non-empty buckets (lower bound,
+ * count), which is what results_write_run stores of it.
+ */
+
+#define WIRE_MAGIC "MSRR"
+#define WIRE_VERSION 1u
+
+static void w_u32(GByteArray *b, guint32 v) {
+  guint32 le = GUINT32_TO_LE(v);
+  g_byte_array_append(b, (const guint8 *)&le, 4);
+}
+static void w_u64(GByteArray *b, guint64 v) {
+  guint64 le = GUINT64_TO_LE(v);
+  g_byte_array_append(b, (const guint8 *)&le, 8);
+}
+static void w_f64(GByteArray *b, double v) {
+  guint64 bits;
+  memcpy(&bits, &v, 8);
+  w_u64(b, bits);
+}
+static void w_str(GByteArray *b, const char *s) {
+  gsize n = s ? strlen(s) : 0;
+  g_assert_true(n <= G_MAXUINT32);
+  w_u32(b, (guint32)n);
+  if (n) g_byte_array_append(b, (const guint8 *)s, (guint)n);
+}
+
+GBytes *run_record_serialize(const RunRecord *r) {
+  GByteArray *b = g_byte_array_new();
+  g_byte_array_append(b, (const guint8 *)WIRE_MAGIC, 4);
+  w_u32(b, WIRE_VERSION);
+  w_str(b, r->scenario_name);
+  w_str(b, r->scenario_text);
+  w_u64(b, r->seed);
+  w_u32(b, r->replication);
+  w_str(b, r->point_key);
+  w_str(b, r->version);
+  w_str(b, r->git_rev);
+  w_u64(b, (guint64)r->started_us);
+  w_u64(b, (guint64)r->finished_us);
+  w_f64(b, r->wall_seconds);
+  w_u32(b, r->params->len);
+  for (guint i = 0; i < r->params->len; i++) {
+    const Param *p = &g_array_index(r->params, Param, i);
+    w_str(b, p->key);
+    w_str(b, p->value);
+  }
+  w_u32(b, r->scalars->len);
+  for (guint i = 0; i < r->scalars->len; i++) {
+    const Scalar *s = &g_array_index(r->scalars, Scalar, i);
+    w_str(b, s->name);
+    w_f64(b, s->value);
+  }
+  w_u32(b, r->series_names->len);
+  for (guint i = 0; i < r->series_names->len; i++) w_str(b, g_ptr_array_index(r->series_names, i));
+  w_u32(b, r->samples->len);
+  for (guint i = 0; i < r->samples->len; i++) {
+    const Sample *s = &g_array_index(r->samples, Sample, i);
+    w_u32(b, s->name);
+    w_f64(b, s->t_s);
+    w_f64(b, s->value);
+  }
+  w_u32(b, r->hists->len);
+  for (guint i = 0; i < r->hists->len; i++) {
+    const NamedHist *x = &g_array_index(r->hists, NamedHist, i);
+    w_str(b, x->name);
+    w_u64(b, histogram_count(x->h));
+    w_f64(b, histogram_sum(x->h));
+    w_f64(b, histogram_min(x->h));
+    w_f64(b, histogram_max(x->h));
+    w_u32(b, (guint32)histogram_bucket_count(x->h));
+    HistogramIter it;
+    double lo, hi;
+    uint64_t n;
+    histogram_iter_init(&it, x->h);
+    while (histogram_iter_next(&it, &lo, &hi, &n)) {
+      w_f64(b, lo);
+      w_u64(b, n);
+    }
+  }
+  w_u32(b, r->breakdowns->len);
+  for (guint i = 0; i < r->breakdowns->len; i++) {
+    const Breakdown *x = &g_array_index(r->breakdowns, Breakdown, i);
+    w_u32(b, (guint32)x->dim);
+    w_str(b, x->key);
+    w_str(b, x->name);
+    w_f64(b, x->value);
+  }
+  return g_byte_array_free_to_bytes(b);
+}
+
+typedef struct Reader {
+  const guint8 *p, *end;
+  gboolean bad;
+} Reader;
+
+static gboolean r_take(Reader *rd, void *out, gsize n) {
+  if (rd->bad || (gsize)(rd->end - rd->p) < n) {
+    rd->bad = TRUE;
+    memset(out, 0, n);
+    return FALSE;
+  }
+  memcpy(out, rd->p, n);
+  rd->p += n;
+  return TRUE;
+}
+static guint32 r_u32(Reader *rd) {
+  guint32 v;
+  r_take(rd, &v, 4);
+  return GUINT32_FROM_LE(v);
+}
+static guint64 r_u64(Reader *rd) {
+  guint64 v;
+  r_take(rd, &v, 8);
+  return GUINT64_FROM_LE(v);
+}
+static double r_f64(Reader *rd) {
+  guint64 bits = r_u64(rd);
+  double v;
+  memcpy(&v, &bits, 8);
+  return v;
+}
+/* (transfer full) */
+static char *r_str(Reader *rd) {
+  guint32 n = r_u32(rd);
+  if (rd->bad || (gsize)(rd->end - rd->p) < n) {
+    rd->bad = TRUE;
+    return g_strdup("");
+  }
+  char *s = g_strndup((const char *)rd->p, n);
+  rd->p += n;
+  return s;
+}
+
+/* A count read from the wire that cannot exceed what is left (each item
+ * takes at least min_bytes): guards the loops against a corrupt length. */
+static guint32 r_count(Reader *rd, gsize min_bytes) {
+  guint32 n = r_u32(rd);
+  if (!rd->bad && (gsize)n > (gsize)(rd->end - rd->p) / min_bytes) rd->bad = TRUE;
+  return rd->bad ? 0 : n;
+}
+
+RunRecord *run_record_deserialize(const void *data, gsize len, GError **error) {
+  Reader rd = {data, (const guint8 *)data + len, FALSE};
+  char magic[4];
+  if (!r_take(&rd, magic, 4) || memcmp(magic, WIRE_MAGIC, 4) != 0 ||
+      r_u32(&rd) != WIRE_VERSION) {
+    g_set_error(error, RESULTS_ERROR, RESULTS_ERROR_CORRUPT,
+                "serialised run record: bad magic or format version");
+    return NULL;
+  }
+  g_autoptr(RunRecord) r = run_record_new();
+  g_autofree char *name = r_str(&rd);
+  g_autofree char *text = r_str(&rd);
+  run_record_set_scenario(r, name, text);
+  r->seed = r_u64(&rd);
+  r->replication = r_u32(&rd);
+  g_free(r->point_key);
+  r->point_key = r_str(&rd);
+  g_free(r->version);
+  r->version = r_str(&rd);
+  g_free(r->git_rev);
+  r->git_rev = r_str(&rd);
+  r->started_us = (gint64)r_u64(&rd);
+  r->finished_us = (gint64)r_u64(&rd);
+  r->wall_seconds = r_f64(&rd);
+  for (guint32 i = 0, n = r_count(&rd, 8); i < n; i++) {
+    Param p; /* one field at a time: initialiser order is unsequenced */
+    p.key = r_str(&rd);
+    p.value = r_str(&rd);
+    g_array_append_val(r->params, p);
+  }
+  for (guint32 i = 0, n = r_count(&rd, 12); i < n; i++) {
+    Scalar s;
+    s.name = r_str(&rd);
+    s.value = r_f64(&rd);
+    g_array_append_val(r->scalars, s);
+  }
+  guint32 n_names = r_count(&rd, 4);
+  for (guint32 i = 0; i < n_names; i++) {
+    char *s = r_str(&rd);
+    g_ptr_array_add(r->series_names, s);
+    g_hash_table_insert(r->series_index, s, GUINT_TO_POINTER(r->series_names->len));
+  }
+  for (guint32 i = 0, n = r_count(&rd, 20); i < n; i++) {
+    Sample s;
+    s.name = r_u32(&rd);
+    s.t_s = r_f64(&rd);
+    s.value = r_f64(&rd);
+    if (s.name >= n_names) rd.bad = TRUE;
+    if (rd.bad) break;
+    g_array_append_val(r->samples, s);
+  }
+  for (guint32 i = 0, n = r_count(&rd, 40); i < n && !rd.bad; i++) {
+    NamedHist x = {r_str(&rd), histogram_new()};
+    g_array_append_val(r->hists, x);
+    guint64 count = r_u64(&rd);
+    double sum = r_f64(&rd), min = r_f64(&rd), max = r_f64(&rd);
+    guint64 seen = 0;
+    for (guint32 k = 0, nb = r_count(&rd, 16); k < nb; k++) {
+      double lo = r_f64(&rd);
+      guint64 c = r_u64(&rd);
+      if (rd.bad || !(lo >= 0) || !isfinite(lo)) {
+        rd.bad = TRUE;
+        break;
+      }
+      histogram_add_n(x.h, lo, c);
+      seen += c;
+    }
+    if (!rd.bad && (seen != count || (count > 0 && !histogram_restore_summary(x.h, sum, min, max))))
+      rd.bad = TRUE;
+  }
+  for (guint32 i = 0, n = r_count(&rd, 20); i < n && !rd.bad; i++) {
+    guint32 dim = r_u32(&rd);
+    Breakdown x;
+    x.dim = dim == RESULTS_DIM_NETWORK ? RESULTS_DIM_NETWORK : RESULTS_DIM_COUNTRY;
+    x.key = r_str(&rd);
+    x.name = r_str(&rd);
+    x.value = r_f64(&rd);
+    if (dim > RESULTS_DIM_NETWORK) rd.bad = TRUE;
+    g_array_append_val(r->breakdowns, x);
+  }
+  if (rd.bad || rd.p != rd.end) {
+    g_set_error(error, RESULTS_ERROR, RESULTS_ERROR_CORRUPT,
+                "serialised run record: truncated or inconsistent (%" G_GSIZE_FORMAT " bytes)",
+                len);
+    return NULL;
+  }
+  return g_steal_pointer(&r);
+}

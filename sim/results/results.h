@@ -109,6 +109,15 @@ void run_record_scalar_at(const RunRecord *rec, gsize i, const char **name,
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(RunRecord, run_record_free)
 
+/* (transfer full) The whole record as bytes (format in results.c: little-
+ * endian, doubles bit-exact), to cross a process boundary (the warm-up
+ * fork's pipes, MPI messages) and be rebuilt with run_record_deserialize:
+ * writing the rebuilt record stores the same rows as the original. */
+GBytes *run_record_serialize(const RunRecord *rec);
+/* (transfer full) The record of run_record_serialize's bytes; NULL +
+ * RESULTS_ERROR_CORRUPT if they are truncated or inconsistent. */
+RunRecord *run_record_deserialize(const void *data, gsize len, GError **error);
+
 /* ---- the database ------------------------------------------------------- */
 
 typedef struct ResultsDb ResultsDb;
