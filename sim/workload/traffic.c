@@ -190,9 +190,12 @@ TrafficFootprint *traffic_footprint_load(const char *path, GError **error) {
           fp_fail(error, path, line, "fraction '%s' is not a number in (0, 1]", t[1]);
           return NULL;
         }
+        size_t old_cap = cap;
         GROW(f->k, f->n, cap, uint64_t, 1);
-        f->size_kb = g_renew(double, f->size_kb, cap);
-        f->fraction = g_renew(double, f->fraction, cap);
+        if (cap != old_cap) {   /* once per doubling, not per line */
+          f->size_kb = g_renew(double, f->size_kb, cap);
+          f->fraction = g_renew(double, f->fraction, cap);
+        }
         f->k[f->n] = k;
         f->size_kb[f->n] = a;
         f->fraction[f->n] = b;
@@ -266,9 +269,13 @@ static size_t fw_dbl_find(const double *t, size_t n, double u) {
 /* ---- catalogue --------------------------------------------------------- */
 
 static uint32_t add_object(Traffic *t, TrafficClass cls, uint64_t size) {
+  size_t old_cap = t->cap_obj;
   GROW(t->obj_size, t->n_obj, t->cap_obj, uint64_t, 1);
-  t->obj_version = g_renew(uint32_t, t->obj_version, t->cap_obj);
-  t->obj_class = g_renew(uint8_t, t->obj_class, t->cap_obj);
+  if (t->cap_obj != old_cap) {   /* the parallel arrays follow (not per object:
+                                    under ASan every realloc copies) */
+    t->obj_version = g_renew(uint32_t, t->obj_version, t->cap_obj);
+    t->obj_class = g_renew(uint8_t, t->obj_class, t->cap_obj);
+  }
   g_assert_true(t->n_obj < UINT32_MAX);
   uint32_t o = t->n_obj++;
   t->obj_size[o] = size ? size : 1;
@@ -288,9 +295,12 @@ static uint64_t draw_size(Traffic *t, gsl_rng *r, TrafficClass cls) {
 }
 
 static uint32_t begin_page(Traffic *t, uint32_t site) {
+  size_t old_cap = t->cap_pages;
   GROW(t->page_site, t->n_pages, t->cap_pages, uint32_t, 1);
-  t->page_off = g_renew(uint32_t, t->page_off, t->cap_pages);
-  t->page_cnt = g_renew(uint32_t, t->page_cnt, t->cap_pages);
+  if (t->cap_pages != old_cap) {
+    t->page_off = g_renew(uint32_t, t->page_off, t->cap_pages);
+    t->page_cnt = g_renew(uint32_t, t->page_cnt, t->cap_pages);
+  }
   uint32_t pg = t->n_pages++;
   t->page_site[pg] = site;
   t->page_off[pg] = (uint32_t)t->n_pobj;
