@@ -125,6 +125,11 @@ static MeshStatus slab_reserve(MeshCache *c) {
   uint32_t n = c->slab_slots / 2;
   if (n < SLAB_MIN) n = SLAB_MIN;
   if (n > SLAB_MAX) n = SLAB_MAX;
+  /* A cache counted in objects never holds more than its capacity: no
+   * slot beyond it (64-object caches: 64 slots, not 72). */
+  if (c->unit == MESH_CACHE_OBJECTS && c->capacity > c->slab_slots &&
+      c->capacity - c->slab_slots < n)
+    n = (uint32_t)(c->capacity - c->slab_slots);
   size_t bytes = sizeof(MeshCacheSlab) + (size_t)n * c->entry_size;
   MeshCacheSlab *s = mesh_alloc(c->alloc, bytes);
   if (!s) return MESH_NOMEM;

@@ -21,7 +21,8 @@
  * Cost: O(1) per operation (amortised: the index doubles when it fills),
  * except gdsf, O(log n). No allocation on a hit. Entries come from slabs
  * owned by each cache (first slab 16 entries, then half of what the cache
- * already has, at most 4096), so memory follows the peak number of cached
+ * already has, at most 4096, never beyond the capacity of a cache counted
+ * in objects), so memory follows the peak number of cached
  * objects; the index starts at 8 buckets and doubles at load factor 1.
  * Header: 88 bytes plus the policy's state (lru: 16 bytes); measured with
  * the index and slabs, lru holds about 60 bytes per cached object.

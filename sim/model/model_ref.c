@@ -84,6 +84,7 @@ typedef struct RefModel {
   uint32_t online;
   uint32_t evict_peer;             /* peer whose cache is being mutated */
   bool started;                    /* initial events scheduled */
+  uint64_t evicted;                /* evictions reported so far */
 
   /* metrics */
   uint64_t requests, local_hits, mesh_fetches, cdn_fetches, page_views;
@@ -102,6 +103,7 @@ static void on_evict(void *ud, uint64_t obj, uint32_t version, uint64_t size) {
   RefModel *m = ud;
   (void)size;
   uint32_t p = m->evict_peer;
+  m->evicted++;
   if (m->peers[p].online) mesh_tracker_withdraw(m->tracker, p, obj, version);
 }
 
@@ -322,11 +324,16 @@ static void page_view(RefModel *m, uint32_t p, SimTime now) {
 static void fetch_done(RefModel *m, uint32_t p, uint64_t obj, SimTime now) {
   Peer *peer = &m->peers[p];
   MeshCache *c = peer_cache(m, p);
-  bool had = mesh_cache_contains(c, obj, NULL);
+  /* Whether the object was new: a new object either grows the cache or
+   * evicts (capacity counts objects or bytes, every object has the same
+   * size here); one index lookup instead of a contains() and an insert(). */
+  size_t count0 = mesh_cache_count(c);
+  uint64_t evicted0 = m->evicted;
   m->evict_peer = p;
   MeshStatus st = mesh_cache_insert(c, obj, 0, m->object_size, now);
   g_assert_true(st == MESH_OK || st == MESH_TOOBIG);
-  if (st == MESH_OK && !had && peer->online) {
+  bool added = mesh_cache_count(c) > count0 || m->evicted != evicted0;
+  if (st == MESH_OK && added && peer->online) {
     st = mesh_tracker_announce(m->tracker, p, obj, 0);
     g_assert_true(st == MESH_OK);
   }
