@@ -358,6 +358,36 @@ static void add_scalar(RefModel *m, const char *name, double v) {
   model_add_scalar(m->base, name, v);
 }
 
+/* Memory at the end of the run, by part. Cached-object metadata is the
+ * cache entries (count x sizeof(MeshCacheEntry): the object id, size,
+ * version and policy links of each cached object); everything else a
+ * peer costs is counted per ONLINE peer: the host's peer records and
+ * cache headers, indexes and unused slots of every peer (offline peers keep
+ * their caches), the whole tracker (its peer table, holdings, groups and
+ * keys: mesh_tracker_memory_bytes) and the pending events (timers, and the
+ * fetches in flight: this model's open channels), at the engine's 48-byte
+ * node per event. */
+static void summarise_memory(RefModel *m) {
+  size_t caches = 0, objects = 0;
+  for (uint32_t p = 0; p < m->n_peers; p++) {
+    const MeshCache *c = m->peers[p].cache;
+    if (!c) continue;
+    caches += mesh_cache_memory(c);
+    objects += mesh_cache_count(c) * sizeof(MeshCacheEntry);
+  }
+  double state = (double)m->n_peers * (double)sizeof(Peer);
+  double tracker = (double)mesh_tracker_memory_bytes(m->tracker);
+  double events = (double)engine_pending(m->engine) * 48.0;
+  double index = (double)(caches - objects);
+  add_scalar(m, "memory_peer_state_bytes", state);
+  add_scalar(m, "memory_cache_index_bytes", index);
+  add_scalar(m, "memory_cache_objects_bytes", (double)objects);
+  add_scalar(m, "memory_tracker_bytes", tracker);
+  add_scalar(m, "memory_events_bytes", events);
+  add_scalar(m, "memory_per_online_peer_bytes",
+             m->online ? (state + index + tracker + events) / m->online : 0.0);
+}
+
 static void summarise(RefModel *m) {
   add_scalar(m, "object_requests", (double)m->requests);
   add_scalar(m, "local_hits", (double)m->local_hits);
@@ -381,6 +411,7 @@ static void summarise(RefModel *m) {
   add_scalar(m, "cdn_bytes", (double)m->bytes_cdn);
   add_scalar(m, "peers", m->n_peers);
   add_scalar(m, "simulated_s", (double)m->horizon * 1e-9);
+  summarise_memory(m);
 }
 
 /* ---- the run ------------------------------------------------------------ */
