@@ -52,7 +52,7 @@
 enum GeoEvent {
   EV_ARRIVAL = 1,   /* next visitor arrival */
   EV_PAGE,          /* a = visitor, b = session: start a page view */
-  EV_PUMP,          /* a = visitor, b = session: issue object requests */
+  EV_PUMP,          /* unused: pumps are deferred to the end of the event (pump_list) */
   EV_DEPART,        /* a = visitor, b = session */
   EV_TIMER,         /* a = visitor, b = agent timer id; session in the kind */
   EV_ANSWER,        /* a = answer slot */
@@ -94,6 +94,7 @@ typedef struct Visitor {
   uint32_t slots_used;           /* uploads in progress */
   uint32_t uploads[MAX_SLOTS];   /* their transfer slots */
   uint8_t online, mobile, uploads_ok;
+  uint8_t pump_pending;          /* on g->pump_list */
   /* the page view in progress */
   uint32_t page;
   uint32_t n_obj, next_obj, inflight, done;
@@ -187,6 +188,9 @@ struct GeoModel {
   /* per interval */
   uint64_t iv_origin, iv_cdn, iv_mesh, iv_fetched;
   GArray *origin_bps;              /* double, one per interval */
+  GArray *pump_list;               /* uint32 visitors whose page wants requests issued:
+                                      drained after each event, in order, so that no
+                                      agent is called from inside its own callback */
   bool started;                    /* initial events scheduled (geo_run_until) */
   TrafficChange pending_change;    /* the next content change, across run_until calls */
 };
@@ -632,7 +636,10 @@ static void object_delivered(GeoModel *g, uint32_t v, uint32_t idx, MeshSource s
   x->done++;
   x->inflight--;
   if (x->done + 1 == x->n_obj) page_complete(g, v, now);
-  else schedule(g, now, EV_PUMP, v, x->session);
+  else if (!x->pump_pending) {   /* after the current event, outside any callback */
+    x->pump_pending = 1;
+    g_array_append_val(g->pump_list, v);
+  }
 }
 
 /* ---- visitors ------------------------------------------------------------- */
@@ -1197,6 +1204,7 @@ static void *geo_create(Model *base, const Config *cfg, GError **error) {
   g->c_plt_sum = g_new0(double, nc);
   g->c_plt_nomesh_sum = g_new0(double, nc);
   g->origin_bps = g_array_new(FALSE, FALSE, sizeof(double));
+  g->pump_list = g_array_new(FALSE, FALSE, sizeof(uint32_t));
   return g;
 fail:
   geo_destroy(g);
@@ -1248,6 +1256,7 @@ static void geo_destroy(void *impl) {
   g_free(g->c_plt_sum);
   g_free(g->c_plt_nomesh_sum);
   if (g->origin_bps) g_array_free(g->origin_bps, TRUE);
+  if (g->pump_list) g_array_free(g->pump_list, TRUE);
   g_free(g);
 }
 
@@ -1302,8 +1311,8 @@ static void geo_run_until(Model *base, void *impl, SimTime stop, ModelProgressFn
         else page_pump(g, ev.a, now);
         break;
       }
-      case EV_PUMP:
-        if (vis(g, ev.a)->online && vis(g, ev.a)->session == ev.b) page_pump(g, ev.a, now);
+      case EV_PUMP: /* never scheduled */
+        g_assert_not_reached();
         break;
       case EV_DEPART:
         if (vis(g, ev.a)->online && vis(g, ev.a)->session == ev.b) depart(g, ev.a, now);
@@ -1365,6 +1374,15 @@ static void geo_run_until(Model *base, void *impl, SimTime stop, ModelProgressFn
           schedule(g, now + g->sample_every, EV_SAMPLE, 0, 0);
         break;
     }
+    /* deferred pumps: a delivery inside an agent callback asked for more
+     * requests of its page; issue them now, outside every callback */
+    for (guint i = 0; i < g->pump_list->len; i++) {
+      uint32_t v = g_array_index(g->pump_list, uint32_t, i);
+      Visitor *x = vis(g, v);
+      x->pump_pending = 0;
+      if (x->online) page_pump(g, v, now);
+    }
+    g_array_set_size(g->pump_list, 0);
     if (kind != EV_SAMPLE) g->model_events++;
     if (progress && --until_progress == 0) {
       progress(ud, now, g->horizon, g->model_events);
