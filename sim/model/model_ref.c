@@ -345,7 +345,28 @@ static void add_sample(RefModel *m, const char *name, SimTime t, double v) {
   model_add_sample(m->base, name, t, v);
 }
 
+/* The model's invariants (file header), checked at every sample and at the
+ * end of every run, so every regression scenario checks them: requests =
+ * local + mesh + CDN; each cache within its capacity; the tracker holds
+ * exactly the cached objects of the online peers. A failure is a bug. */
+static void check_invariants(const RefModel *m) {
+  if (m->requests != m->local_hits + m->mesh_fetches + m->cdn_fetches)
+    g_error("invariant: requests %" G_GUINT64_FORMAT " != local + mesh + cdn", m->requests);
+  size_t held = 0;
+  for (uint32_t p = 0; p < m->n_peers; p++) {
+    const MeshCache *c = m->peers[p].cache;
+    if (!c) continue;
+    if (mesh_cache_used(c) > mesh_cache_capacity(c))
+      g_error("invariant: peer %u cache over capacity", p);
+    if (m->peers[p].online) held += mesh_cache_count(c);
+  }
+  if (held != mesh_tracker_holdings(m->tracker))
+    g_error("invariant: tracker holds %zu entries, online peers cache %zu objects",
+            mesh_tracker_holdings(m->tracker), held);
+}
+
 static void sample(RefModel *m, SimTime now) {
+  check_invariants(m);
   add_sample(m, "online_peers", now, m->online);
   add_sample(m, "requests_per_s", now, (double)m->iv_requests / ((double)m->sample_every * 1e-9));
   uint64_t fetched = m->iv_mesh + m->iv_cdn;
@@ -474,6 +495,7 @@ static void ref_finish(Model *base, void *impl) {
   RefModel *m = impl;
   (void)base;
   engine_advance(m->engine, m->horizon);
+  check_invariants(m);
   summarise(m);
 }
 
