@@ -228,6 +228,76 @@ const ConfigKey model_keys[] = {
   {"tracker", "max_rtt", CONFIG_DURATION, "0", "ns", 0, NS(10), NULL,
    "geo: the tracker offers only holders whose RTT to the requester is at most this "
    "(0 = no limit); farther peers are slower than the CDN edge"},
+  {"tracker", "datacenters", CONFIG_STRING, "A:US B:DE C:JP", "", 0, 0, NULL,
+   "geo: signaling datacenters, NAME:COUNTRY pairs separated by spaces (at most 8; a country "
+   "named here must be in the world; the default's outside a small world move to its "
+   "most-used countries); a "
+   "client's RTT to one = its access RTT + propagation to the country's principal city"},
+  {"tracker", "index", CONFIG_ENUM, "shared", "", 0, 0, "shared|per-datacenter",
+   "geo: one tracker index for all datacenters, or one per datacenter (a query then finds "
+   "only peers connected to the same datacenter)"},
+  {"tracker", "instance_capacity", CONFIG_DOUBLE, "1000", "", 1, 1e9, NULL,
+   "geo: signaling messages per second one instance serves (beyond: a queue, then latency)"},
+  {"tracker", "instances", CONFIG_INT, "1", "", 1, 10000, NULL,
+   "geo: instances per datacenter at start and after a rebuild"},
+  {"tracker", "min_instances", CONFIG_INT, "1", "", 1, 10000, NULL,
+   "geo: the autoscaler keeps at least this many instances"},
+  {"tracker", "max_instances", CONFIG_INT, "16", "", 1, 10000, NULL,
+   "geo: the autoscaler starts at most this many instances"},
+  {"tracker", "scale_up_delay", CONFIG_DURATION, "2min", "ns", 0, NS(86400), NULL,
+   "geo: time from the autoscaler's decision to a new instance serving"},
+  {"tracker", "scale_every", CONFIG_DURATION, "10s", "ns", NS(1), NS(3600), NULL,
+   "geo: period of the autoscaler's decisions"},
+  {"tracker", "scale_up_at", CONFIG_DOUBLE, "0.7", "", 0.01, 10, NULL,
+   "geo: utilisation above which the autoscaler adds instances (to reach half of it)"},
+  {"tracker", "scale_down_at", CONFIG_DOUBLE, "0.3", "", 0, 10, NULL,
+   "geo: utilisation below which the autoscaler stops one instance"},
+  {"tracker", "dns_ttl", CONFIG_DURATION, "30s", "ns", 0, NS(86400), NULL,
+   "geo: a client uses its resolved list of datacenters this long"},
+  {"tracker", "connect_rtts", CONFIG_DOUBLE, "3", "", 0, 100, NULL,
+   "geo: round trips to open a signaling session (TCP, TLS, WebSocket upgrade)"},
+  {"tracker", "connect_timeout", CONFIG_DURATION, "5s", "ns", NS(1e-3), NS(600), NULL,
+   "geo: a client gives up a signaling connection attempt to a silent datacenter after this"},
+  {"tracker", "heartbeat", CONFIG_DURATION, "30s", "ns", NS(1), NS(3600), NULL,
+   "geo: ping period of a signaling session (one message each); a missed pong (after "
+   "connect_timeout) tells the client its datacenter is gone"},
+  {"tracker", "reconnect_jitter", CONFIG_DURATION, "2s", "ns", 0, NS(3600), NULL,
+   "geo: clients told that their session closed reconnect after a uniform delay up to this"},
+  {"tracker", "rotation", CONFIG_ENUM, "none", "", 0, 0, "none|daily|times",
+   "geo: clean-slate rotation of the datacenters (deregister, pause, rebuild, register; one "
+   "after the other): none, daily at rotation_at, or at rotation_times"},
+  {"tracker", "rotation_at", CONFIG_STRING, "04:00", "", 0, 0, NULL,
+   "geo: time of day (HH:MM, UTC) of a daily rotation"},
+  {"tracker", "rotation_times", CONFIG_STRING, "", "", 0, 0, NULL,
+   "geo: start times of rotations since the run's start (durations separated by spaces)"},
+  {"tracker", "rotation_pause", CONFIG_DURATION, "5min", "ns", 0, NS(86400), NULL,
+   "geo: from a datacenter's DNS deregistration to its rebuild (clients follow the TTL)"},
+  {"tracker", "rotation_rebuild", CONFIG_DURATION, "1min", "ns", 0, NS(86400), NULL,
+   "geo: a datacenter refuses connections this long while rebuilt, then registers again"},
+
+  /* [faults]: each a list of `SCOPE START DURATION [FLAG]` separated by ';' */
+  {"faults", "dc_outage", CONFIG_STRING, "", "", 0, 0, NULL,
+   "geo: hard outage of a datacenter (SCOPE = its name), still listed in DNS: clients learn "
+   "by timeouts, e.g. `B 2h 30min`"},
+  {"faults", "partition", CONFIG_STRING, "", "", 0, 0, NULL,
+   "geo: a country (ISO code) or network (n<index>) cut off from the other peers; FLAG "
+   "`backend` cuts its signaling too, e.g. `DE 2h 30min backend`"},
+  {"faults", "channel_fail", CONFIG_STRING, "", "", 0, 0, NULL,
+   "geo: extra probability that a data channel fails to open (SCOPE = the probability), "
+   "e.g. `0.5 2h 30min`"},
+  {"faults", "upload_close", CONFIG_STRING, "", "", 0, 0, NULL,
+   "geo: probability that a serving peer closes an upload partway (SCOPE), e.g. `0.2 2h 30min`"},
+  {"faults", "poison", CONFIG_STRING, "", "", 0, 0, NULL,
+   "geo: share of peers that serve corrupt bytes (SCOPE), e.g. `0.05 2h 1h`"},
+  {"faults", "poison_reports", CONFIG_INT, "3", "", 1, 1000000, NULL,
+   "geo: reports of corrupt data after which the tracker stops offering a peer (until its "
+   "index is rebuilt)"},
+  {"faults", "edge_outage", CONFIG_STRING, "", "", 0, 0, NULL,
+   "geo: outage of the CDN edge serving a country (SCOPE = ISO code): fetches go to the next "
+   "nearest edge, e.g. `DE 2h 30min`"},
+  {"faults", "recovery_band", CONFIG_DOUBLE, "0.05", "", 0.001, 1, NULL,
+   "geo: a fault is recovered from when the interval offload is back within this fraction "
+   "of its baseline (mean of the hour before the fault)"},
 
   /* [cdn] */
   {"cdn", "rtt", CONFIG_DURATION, "40ms", "ns", 0, NS(10), NULL,

@@ -44,6 +44,7 @@
 
 #include "core/rng.h"
 #include "mesh/agent.h"
+#include "model/backend.h"
 #include "mesh/tracker.h"
 #include "workload/churn.h"
 #include "workload/traffic.h"
@@ -64,7 +65,24 @@ enum GeoEvent {
   EV_HTML_DONE,     /* a = visitor, b = session */
   EV_CHANGE,        /* content change (publication, update) */
   EV_SAMPLE,        /* time series */
+  EV_CONNECT,       /* a = visitor, b = its conn_gen: a signaling connection attempt */
+  EV_CONN_DONE,     /* a = visitor, b = conn_gen | ok << 32 */
+  EV_DETECT,        /* a = visitor, b = conn_gen: a missed heartbeat; reconnect */
+  EV_DC_TICK,       /* the datacenters' queues (every second) */
+  EV_ROTATION,      /* a = phase, b = datacenter */
+  EV_FAULT,         /* a = fault, b = 0 start | 1 end */
+  EV_XFER_CLOSE,    /* a = transfer slot, b = its generation: the server closes it */
 };
+
+enum { MAX_DC = 8, NO_DC = 0xFF };
+enum { CONN_NONE, CONN_CONNECTING, CONN_UP };
+enum { DC_UP, DC_REBUILDING, DC_DEAD };
+enum { ROT_DEREG, ROT_REBUILD, ROT_REGISTER };
+enum { FAULT_DC_OUTAGE, FAULT_PARTITION, FAULT_CHANNEL_FAIL, FAULT_UPLOAD_CLOSE, FAULT_POISON,
+       FAULT_EDGE_OUTAGE, FAULT_N_KINDS };
+static const char *const fault_key[FAULT_N_KINDS] = {
+    "dc_outage", "partition", "channel_fail", "upload_close", "poison", "edge_outage"};
+#define DC_TICK_NS INT64_C(1000000000)
 
 enum { MAX_CAND = 32, NO_PEER = UINT32_MAX, MAX_SLOTS = 64 };
 
@@ -108,7 +126,47 @@ typedef struct Visitor {
   uint32_t n_timers, timers_cap;
   SimTime timer_next;            /* time of the valid EV_TIMER; SIM_TIME_MAX: none */
   uint64_t uploaded_bytes;
+  /* signaling session (mesh on) */
+  uint8_t conn;                  /* CONN_* */
+  uint8_t dc;                    /* its datacenter (session or attempt); NO_DC */
+  uint8_t idx;                   /* tracker index holding its entries; NO_DC: none */
+  uint8_t dns_mask;              /* datacenters of its cached DNS answer */
+  uint8_t failed_mask;           /* datacenters that failed it since its last session */
+  uint32_t conn_gen;             /* connect/detect events carry it */
+  uint32_t dc_epoch;             /* its datacenter's epoch when connected */
+  uint32_t attempts;             /* connection attempts this visit */
+  SimTime dns_expire;
+  uint16_t reports[MAX_DC];      /* corrupt-data reports against it, per index */
+  uint32_t report_epoch[MAX_DC]; /* the index epoch those reports belong to */
 } Visitor;
+
+/* A signaling datacenter (see backend.h for its queue and autoscaler). */
+typedef struct Dc {
+  char name[16];
+  uint32_t country;
+  BackendDc q;
+  uint8_t state;                 /* DC_* */
+  uint8_t registered;            /* listed in DNS */
+  uint32_t epoch;                /* bumps when its sessions are lost */
+  uint32_t clients;              /* sessions open (as the clients believe) */
+  uint64_t connects, reconnects;
+  uint32_t sec_reconnects;       /* this second */
+  double peak_reconnects, peak_msgs, iv_peak_reconnects, iv_msgs, iv_peak_delay_s;
+  double messages;
+} Dc;
+
+typedef struct Fault {
+  int kind;                      /* FAULT_* */
+  FaultSpec spec;
+  uint32_t target;               /* datacenter, edge, or partition id */
+  uint32_t ordinal;              /* 1.. within its kind */
+} Fault;
+
+/* A period whose effect on offload and latency is reported. */
+typedef struct Window {
+  const char *name;              /* interned: "dc_outage_1", "rotation_1" */
+  SimTime start, end;
+} Window;
 
 typedef struct Xfer {
   uint32_t client, server;
@@ -154,7 +212,6 @@ struct GeoModel {
   Cdn *cdn;
   Churn *churn;
   Traffic *traffic;
-  MeshTracker *tracker;
   MeshAgentOps ops;
   gsl_ran_discrete_t **net_pick;   /* [country] network by market share */
   gsl_rng *rng_traffic, *rng_place, *rng_sel, *rng_net;
@@ -193,6 +250,42 @@ struct GeoModel {
                                       agent is called from inside its own callback */
   bool started;                    /* initial events scheduled (geo_run_until) */
   TrafficChange pending_change;    /* the next content change, across run_until calls */
+  /* signaling backend (mesh on) */
+  Dc dc[MAX_DC];
+  uint32_t n_dc;
+  bool per_dc_index;
+  MeshTracker *trackers[MAX_DC];   /* [0] only when shared */
+  uint32_t idx_epoch[MAX_DC];
+  SimTime *dc_rtt;                 /* [network * n_dc + dc] */
+  uint8_t dns_registered;          /* mask of datacenters in DNS */
+  SimTime dns_ttl, conn_timeout, heartbeat, reconnect_jitter, scale_every;
+  double connect_rtts;
+  SimTime rot_pause, rot_rebuild;
+  GArray *rot_times;               /* SimTime, sorted */
+  bool rotating;
+  SimTime rot_start;
+  uint32_t rotations;
+  gsl_rng *rng_faults;
+  /* faults */
+  GArray *faults;                  /* Fault */
+  GArray *windows;                 /* Window */
+  uint8_t *net_part;               /* [network] active partition id + 1, 0 = none */
+  uint8_t *net_part_backend;       /* [network] its partition cuts signaling */
+  uint32_t n_parts;
+  double extra_ice, upload_close_p, poison_share;
+  uint32_t poison_reports_ban;
+  uint32_t *edge_down;             /* [edge] active outages */
+  uint32_t origin_country;
+  double tp_origin_rate;           /* bit/s of a direct fetch from the origin */
+  double recovery_band;
+  /* their counters */
+  uint64_t queries_unsignaled, queries_lost, announces_dropped, channels_no_signaling;
+  uint64_t poison_reports, poison_bans, uploads_closed, partition_blocked;
+  uint64_t edge_fallbacks, origin_direct;
+  /* per interval, for the windows */
+  double iv_plt_sum, iv_lat_sum;
+  uint64_t iv_plt_n, iv_lat_n;
+  GArray *iv_offload, *iv_plt, *iv_plt_n_arr, *iv_lat, *iv_lat_n_arr; /* double */
 };
 
 /* ---- small helpers ------------------------------------------------------- */
@@ -216,6 +309,310 @@ static void schedule(GeoModel *g, SimTime at, enum GeoEvent kind, uint32_t a, ui
   engine_schedule(g->engine, at, kind, a, b);
 }
 
+/* ---- signaling backend ----------------------------------------------------- */
+
+static inline MeshTracker *tracker_of(GeoModel *g, uint32_t idx) {
+  return g->trackers[g->per_dc_index ? idx : 0];
+}
+
+static inline uint8_t index_of_dc(GeoModel *g, uint32_t d) {
+  return g->per_dc_index ? (uint8_t)d : 0;
+}
+
+static inline SimTime dc_rtt(GeoModel *g, uint32_t v, uint32_t d) {
+  return g->dc_rtt[(size_t)vis(g, v)->network * g->n_dc + d];
+}
+
+/* The visitor's own signaling is cut (a partition with `backend`). */
+static inline bool backend_cut(GeoModel *g, uint32_t v) {
+  return g->net_part_backend[vis(g, v)->network] != 0;
+}
+
+/* The visitor believes it has a session and its messages reach a live
+ * datacenter. */
+static bool session_live(GeoModel *g, uint32_t v) {
+  Visitor *x = vis(g, v);
+  return x->conn == CONN_UP && g->dc[x->dc].state == DC_UP && x->dc_epoch == g->dc[x->dc].epoch &&
+         !backend_cut(g, v);
+}
+
+/* n messages from v to its datacenter (which must be live): the time to
+ * the datacenter's reply (RTT + queueing). */
+static SimTime dc_signal(GeoModel *g, uint32_t v, double n) {
+  Dc *d = &g->dc[vis(g, v)->dc];
+  backend_dc_add(&d->q, n);
+  d->messages += n;
+  d->iv_msgs += n;
+  return dc_rtt(g, v, vis(g, v)->dc) + backend_dc_delay_ns(&d->q);
+}
+
+static bool banned(GeoModel *g, uint32_t v, uint32_t idx) {
+  Visitor *x = vis(g, v);
+  return x->reports[idx] >= g->poison_reports_ban && x->report_epoch[idx] == g->idx_epoch[idx];
+}
+
+static void index_leave(GeoModel *g, uint32_t v) {
+  Visitor *x = vis(g, v);
+  if (x->idx == NO_DC) return;
+  mesh_tracker_leave(tracker_of(g, x->idx), v);
+  x->idx = NO_DC;
+}
+
+typedef struct AnnounceCtx {
+  GeoModel *g;
+  uint32_t v;
+} AnnounceCtx;
+
+static void announce_cached(void *ud, uint64_t obj, uint32_t version, uint64_t size) {
+  AnnounceCtx *a = ud;
+  (void)size;
+  Visitor *x = vis(a->g, a->v);
+  mesh_tracker_announce(tracker_of(a->g, x->idx), a->v, obj, version);
+}
+
+static void backend_connect(GeoModel *g, uint32_t v, SimTime now);
+
+static void schedule_connect(GeoModel *g, uint32_t v, SimTime at) {
+  Visitor *x = vis(g, v);
+  x->conn_gen++;
+  schedule(g, at, EV_CONNECT, v, x->conn_gen);
+}
+
+/* The client's session is over (it knows): close it on its side. */
+static void session_drop(GeoModel *g, uint32_t v) {
+  Visitor *x = vis(g, v);
+  if (x->conn == CONN_UP) g->dc[x->dc].clients--;
+  x->conn = CONN_NONE;
+  x->conn_gen++;
+}
+
+static void backend_connect(GeoModel *g, uint32_t v, SimTime now) {
+  Visitor *x = vis(g, v);
+  if (now >= x->dns_expire) {
+    x->dns_mask = g->dns_registered;
+    x->dns_expire = now + g->dns_ttl;
+  }
+  uint32_t cand = x->dns_mask & ~x->failed_mask;
+  if (!cand) {
+    /* every listed datacenter failed it: start over after a while */
+    x->failed_mask = 0;
+    x->conn = CONN_NONE;
+    schedule_connect(g, v, now + g->conn_timeout);
+    return;
+  }
+  uint32_t best = NO_DC;
+  for (uint32_t d = 0; d < g->n_dc; d++)
+    if (cand >> d & 1 && (best == NO_DC || dc_rtt(g, v, d) < dc_rtt(g, v, best))) best = d;
+  Dc *dc = &g->dc[best];
+  x->conn = CONN_CONNECTING;
+  x->dc = (uint8_t)best;
+  x->conn_gen++;
+  dc->connects++;
+  if (x->attempts++ > 0) {
+    dc->reconnects++;
+    dc->sec_reconnects++;
+  }
+  SimTime r = dc_rtt(g, v, best);
+  if (backend_cut(g, v) || dc->state == DC_DEAD) {
+    schedule(g, now + g->conn_timeout, EV_CONN_DONE, v, x->conn_gen); /* silence */
+  } else if (dc->state == DC_REBUILDING) {
+    schedule(g, now + r, EV_CONN_DONE, v, x->conn_gen); /* refused */
+  } else {
+    SimTime t = (SimTime)llround(g->connect_rtts * (double)r) + backend_dc_delay_ns(&dc->q);
+    backend_dc_add(&dc->q, 1);
+    dc->messages += 1;
+    dc->iv_msgs += 1;
+    g->signaling++;
+    schedule(g, now + t, EV_CONN_DONE, v, x->conn_gen | UINT64_C(1) << 32);
+  }
+}
+
+static void backend_conn_done(GeoModel *g, uint32_t v, bool ok, SimTime now) {
+  Visitor *x = vis(g, v);
+  Dc *dc = &g->dc[x->dc];
+  if (!ok || dc->state != DC_UP || backend_cut(g, v)) {
+    x->failed_mask |= (uint8_t)(1u << x->dc);
+    backend_connect(g, v, now);
+    return;
+  }
+  x->conn = CONN_UP;
+  x->dc_epoch = dc->epoch;
+  x->failed_mask = 0;
+  dc->clients++;
+  /* join the datacenter's index and announce the cache: two messages */
+  index_leave(g, v);
+  uint8_t idx = index_of_dc(g, x->dc);
+  if (banned(g, v, idx)) return;
+  dc_signal(g, v, 2);
+  g->signaling += 2;
+  x->idx = idx;
+  MeshStatus st = mesh_tracker_join(tracker_of(g, idx), v, x->network, x->country);
+  g_assert_true(st == MESH_OK);
+  if (x->uploads_ok) {
+    AnnounceCtx ac = {g, v};
+    mesh_cache_foreach(x->cache, announce_cached, &ac);
+  }
+}
+
+/* Index idx is rebuilt from nothing: its entries and reports are lost. */
+static void index_reset(GeoModel *g, uint32_t idx) {
+  mesh_tracker_free(g->trackers[idx]);
+  g->trackers[idx] = mesh_tracker_new(NULL);
+  g->idx_epoch[idx]++;
+  for (uint32_t v = 0; v < g->visitors->len; v++)
+    if (vis(g, v)->idx == idx) vis(g, v)->idx = NO_DC;
+}
+
+/* Datacenter d closes every session (rebuild): its clients learn at once
+ * and reconnect after a jitter; in shared mode it removes their entries. */
+static void dc_close_sessions(GeoModel *g, uint32_t d, SimTime now) {
+  for (uint32_t v = 0; v < g->visitors->len; v++) {
+    Visitor *x = vis(g, v);
+    if (!x->online || x->dc != d || x->conn == CONN_NONE) continue;
+    session_drop(g, v);
+    if (!g->per_dc_index) index_leave(g, v);
+    SimTime j = (SimTime)(gsl_rng_uniform(g->rng_faults) * (double)g->reconnect_jitter);
+    schedule_connect(g, v, now + j);
+  }
+}
+
+/* Sessions that just became unreachable (a dead datacenter, a cut
+ * backend): their clients notice at their next heartbeat's timeout. */
+static void sessions_broke(GeoModel *g, SimTime now) {
+  for (uint32_t v = 0; v < g->visitors->len; v++) {
+    Visitor *x = vis(g, v);
+    if (!x->online || x->conn != CONN_UP || session_live(g, v)) continue;
+    SimTime at = now + (SimTime)(gsl_rng_uniform(g->rng_faults) * (double)g->heartbeat) +
+                 g->conn_timeout;
+    schedule(g, at, EV_DETECT, v, x->conn_gen);
+  }
+}
+
+static void rotation_step(GeoModel *g, uint32_t phase, uint32_t d, SimTime now) {
+  Dc *dc = &g->dc[d];
+  switch (phase) {
+    case ROT_DEREG:
+      if (d == 0) {
+        if (g->rotating) return; /* the previous rotation still runs */
+        g->rotating = true;
+        g->rot_start = now;
+      }
+      dc->registered = 0;
+      g->dns_registered &= (uint8_t)~(1u << d);
+      schedule(g, now + g->rot_pause, EV_ROTATION, ROT_REBUILD, d);
+      break;
+    case ROT_REBUILD:
+      dc->state = DC_REBUILDING;
+      dc->epoch++;
+      dc_close_sessions(g, d, now);
+      if (g->per_dc_index) index_reset(g, d);
+      backend_dc_reset(&dc->q);
+      schedule(g, now + g->rot_rebuild, EV_ROTATION, ROT_REGISTER, d);
+      break;
+    case ROT_REGISTER:
+      if (dc->state == DC_REBUILDING) dc->state = DC_UP;
+      dc->registered = 1;
+      g->dns_registered |= (uint8_t)(1u << d);
+      if (d + 1 < g->n_dc) {
+        schedule(g, now, EV_ROTATION, ROT_DEREG, d + 1);
+      } else {
+        g->rotating = false;
+        g->rotations++;
+        g_autofree char *name = g_strdup_printf("rotation_%u", g->rotations);
+        Window w = {g_string_chunk_insert_const(g->base->strings, name), g->rot_start, now};
+        g_array_append_val(g->windows, w);
+      }
+      break;
+    default:
+      g_assert_not_reached();
+  }
+}
+
+static void dc_tick(GeoModel *g, SimTime now) {
+  for (uint32_t d = 0; d < g->n_dc; d++) {
+    Dc *dc = &g->dc[d];
+    if (dc->state == DC_UP) {
+      double hb = (double)dc->clients * (double)DC_TICK_NS / (double)g->heartbeat;
+      backend_dc_add(&dc->q, hb);
+      dc->messages += hb;
+      dc->iv_msgs += hb;
+      g->signaling += (uint64_t)llround(hb);
+    }
+    double a = backend_dc_tick(&dc->q, now, DC_TICK_NS);
+    if (a > dc->peak_msgs) dc->peak_msgs = a;
+    if (dc->sec_reconnects > dc->peak_reconnects) dc->peak_reconnects = dc->sec_reconnects;
+    if (dc->sec_reconnects > dc->iv_peak_reconnects) dc->iv_peak_reconnects = dc->sec_reconnects;
+    double delay = (double)backend_dc_delay_ns(&dc->q) * 1e-9;
+    if (delay > dc->iv_peak_delay_s) dc->iv_peak_delay_s = delay;
+    dc->sec_reconnects = 0;
+    if (now % g->scale_every == 0) backend_dc_autoscale(&dc->q, now);
+  }
+}
+
+/* Whether a and b are on different sides of an active partition. */
+static inline bool partitioned(GeoModel *g, uint32_t a, uint32_t b) {
+  return g->net_part[vis(g, a)->network] != g->net_part[vis(g, b)->network];
+}
+
+static bool poisoned(GeoModel *g, uint32_t v) {
+  if (g->poison_share <= 0) return false;
+  uint64_t z = (uint64_t)v * UINT64_C(0x9e3779b97f4a7c15) ^ g->seed * UINT64_C(0xbf58476d1ce4e5b9);
+  z = (z ^ (z >> 31)) * UINT64_C(0x94d049bb133111eb);
+  z ^= z >> 29;
+  return (double)(z >> 11) * 0x1.0p-53 < g->poison_share;
+}
+
+static void fault_apply(GeoModel *g, uint32_t fi, bool start, SimTime now) {
+  Fault *f = &g_array_index(g->faults, Fault, fi);
+  double sign = start ? 1 : -1;
+  switch (f->kind) {
+    case FAULT_DC_OUTAGE: {
+      Dc *dc = &g->dc[f->target];
+      if (start) {
+        dc->state = DC_DEAD;
+        dc->epoch++;
+        sessions_broke(g, now);
+      } else {
+        /* back from a crash: empty, at the baseline */
+        dc->state = DC_UP;
+        if (g->per_dc_index) index_reset(g, f->target);
+        backend_dc_reset(&dc->q);
+      }
+      break;
+    }
+    case FAULT_PARTITION: {
+      uint32_t nn = world_n_networks(g->world);
+      bool backend = strcmp(f->spec.flag, "backend") == 0;
+      for (uint32_t n = 0; n < nn; n++) {
+        bool in = f->spec.scope[0] == 'n' && g_ascii_isdigit(f->spec.scope[1])
+                      ? n == f->target
+                      : world_network(g->world, n)->country == f->target;
+        if (!in) continue;
+        g->net_part[n] = start ? (uint8_t)(fi + 1) : 0;
+        if (backend) g->net_part_backend[n] = start;
+      }
+      if (start && backend) sessions_broke(g, now);
+      break;
+    }
+    case FAULT_CHANNEL_FAIL:
+      g->extra_ice += sign * f->spec.value;
+      break;
+    case FAULT_UPLOAD_CLOSE:
+      g->upload_close_p += sign * f->spec.value;
+      break;
+    case FAULT_POISON:
+      g->poison_share += sign * f->spec.value;
+      if (g->poison_share < 1e-12) g->poison_share = 0;
+      break;
+    case FAULT_EDGE_OUTAGE:
+      if (start) g->edge_down[f->target]++;
+      else g->edge_down[f->target]--;
+      break;
+    default:
+      g_assert_not_reached();
+  }
+}
+
 /* ---- CDN ------------------------------------------------------------------ */
 
 /* Time to fetch an object from the visitor's edge now (the edge cache and
@@ -224,6 +621,29 @@ static SimTime cdn_fetch(GeoModel *g, uint32_t v, uint64_t obj, uint32_t version
                          bool commit) {
   Visitor *x = vis(g, v);
   uint32_t edge = cdn_edge_of(g->cdn, x->network);
+  double share = x->down_bps / g->tp.download_slots;
+  if (g->edge_down[edge]) {
+    /* the next nearest edge that is up, else the origin itself */
+    uint32_t best = UINT32_MAX;
+    for (uint32_t e = 0; e < cdn_n_edges(g->cdn); e++)
+      if (!g->edge_down[e] && (best == UINT32_MAX || cdn_rtt_ns(g->cdn, x->network, e) <
+                                                         cdn_rtt_ns(g->cdn, x->network, best)))
+        best = e;
+    if (best == UINT32_MAX) {
+      if (commit) {
+        g->origin_direct++;
+        g->bytes_origin += size;
+        g->iv_origin += size;
+      }
+      const WorldNetwork *n = world_network(g->world, x->network);
+      const WorldCountry *oc = world_country(g->world, g->origin_country);
+      double km = world_great_circle_km(n->lat, n->lon, oc->lat, oc->lon);
+      SimTime r = (SimTime)llround((n->access_rtt_ms + km * world_ms_per_km(g->world)) * 1e6);
+      return transfer_time_ns(size, r, fmin(share, g->tp_origin_rate));
+    }
+    if (commit) g->edge_fallbacks++;
+    edge = best;
+  }
   MeshCache *ec = g->edges[edge];
   bool hit;
   if (commit) {
@@ -240,7 +660,6 @@ static SimTime cdn_fetch(GeoModel *g, uint32_t v, uint64_t obj, uint32_t version
     uint32_t have;
     hit = mesh_cache_contains(ec, obj, &have) && have == version;
   }
-  double share = x->down_bps / g->tp.download_slots;
   return cdn_fetch_ns(g->cdn, x->network, edge, size, share, hit);
 }
 
@@ -270,6 +689,12 @@ static void op_tracker_query(void *ud, uint64_t handle, uint64_t obj, uint32_t v
   AgentCtx *c = ud;
   GeoModel *g = c->g;
   Visitor *x = vis(g, c->v);
+  SimTime now = engine_now(g->engine);
+  bool live = x->conn == CONN_UP && session_live(g, c->v);
+  if (x->conn == CONN_UP && !live) {
+    g->queries_lost++; /* into a dead session: the agent's tracker_timeout fires */
+    return;
+  }
   g->signaling += 2;
   uint32_t slot;
   if (g->answer_free != UINT32_MAX) {
@@ -283,13 +708,22 @@ static void op_tracker_query(void *ud, uint64_t handle, uint64_t obj, uint32_t v
   a->v = c->v;
   a->session = x->session;
   a->handle = handle;
+  if (!live) {
+    /* no session: no candidates, at once (the agent goes to the CDN) */
+    g->queries_unsignaled++;
+    a->n = 0;
+    schedule(g, now, EV_ANSWER, slot, 0);
+    return;
+  }
   uint32_t peers[MAX_CAND];
   MeshTier tiers[MAX_CAND];
-  size_t n = mesh_tracker_query(g->tracker, obj, version, c->v, x->network, x->country,
+  uint32_t idx = index_of_dc(g, x->dc);
+  size_t n = mesh_tracker_query(tracker_of(g, idx), obj, version, c->v, x->network, x->country,
                                 g->candidates, &g->sel, peers, tiers);
   size_t kept = 0;
   for (size_t i = 0; i < n; i++) {
     Visitor *s = vis(g, peers[i]);
+    if (banned(g, peers[i], idx)) continue;
     SimTime r = rtt(g, x->network, s->network);
     if (g->max_rtt > 0 && r > g->max_rtt) continue; /* tiers come best first */
     a->c[kept++] = (MeshCandidate){
@@ -305,23 +739,33 @@ static void op_tracker_query(void *ud, uint64_t handle, uint64_t obj, uint32_t v
     };
   }
   a->n = (uint32_t)kept;
-  /* The tracker sits with the region's CDN edge (signaling datacenter). */
-  SimTime srtt = cdn_rtt_ns(g->cdn, x->network, cdn_edge_of(g->cdn, x->network));
-  schedule(g, engine_now(g->engine) + srtt, EV_ANSWER, slot, 0);
+  schedule(g, now + dc_signal(g, c->v, 1), EV_ANSWER, slot, 0);
 }
 
 static void op_announce(void *ud, uint64_t obj, uint32_t version) {
   AgentCtx *c = ud;
-  Visitor *x = vis(c->g, c->v);
+  GeoModel *g = c->g;
+  Visitor *x = vis(g, c->v);
   if (!x->online || !x->uploads_ok) return; /* a browser that never uploads stays unlisted */
-  c->g->signaling++;
-  mesh_tracker_announce(c->g->tracker, c->v, obj, version);
+  if (x->idx == NO_DC || !session_live(g, c->v)) {
+    g->announces_dropped++; /* announced again after the next connect */
+    return;
+  }
+  g->signaling++;
+  dc_signal(g, c->v, 1);
+  mesh_tracker_announce(tracker_of(g, x->idx), c->v, obj, version);
 }
 
+/* A withdrawal lost with a dead session would leave a stale entry until the
+ * client's next connect (which leaves and rejoins); applied at once here. */
 static void op_withdraw(void *ud, uint64_t obj, uint32_t version) {
   AgentCtx *c = ud;
-  c->g->signaling++;
-  mesh_tracker_withdraw(c->g->tracker, c->v, obj, version);
+  GeoModel *g = c->g;
+  Visitor *x = vis(g, c->v);
+  if (x->idx == NO_DC) return;
+  g->signaling++;
+  if (session_live(g, c->v)) dc_signal(g, c->v, 1);
+  mesh_tracker_withdraw(tracker_of(g, x->idx), c->v, obj, version);
 }
 
 static WorldNat nat_of(GeoModel *g, uint32_t v) {
@@ -337,16 +781,38 @@ static void op_open_channel(void *ud, uint32_t peer) {
   bool turn = transfer_needs_turn(nat_of(g, c->v), nat_of(g, peer));
   if (turn) r += g->tp.turn_extra_rtt_ns;
   uint64_t tag = (uint64_t)peer | (uint64_t)x->session << 33;
-  g->signaling += 2; /* offer and answer through signaling */
-  if (!s->online) {
-    /* signaling tells at once that the peer is gone */
-    SimTime srtt = cdn_rtt_ns(g->cdn, x->network, cdn_edge_of(g->cdn, x->network));
+  /* offer and answer go through signaling */
+  if (x->conn != CONN_UP) {
+    g->channels_no_signaling++;
+    schedule(g, now, EV_CHANNEL, c->v, tag); /* no session: fails at once */
+    return;
+  }
+  if (!session_live(g, c->v)) {
+    g->channels_no_signaling++;
+    return; /* the offer is lost: the agent's connect_timeout fires */
+  }
+  g->signaling += 2;
+  SimTime srtt = dc_signal(g, c->v, 2);
+  if (!s->online || s->conn != CONN_UP || backend_cut(g, peer) ||
+      (g->per_dc_index && s->dc != x->dc)) {
+    /* signaling tells that the peer is gone or not reachable through it */
+    if (s->online) g->channels_no_signaling++;
     schedule(g, now + srtt, EV_CHANNEL, c->v, tag);
+    return;
+  }
+  if (!session_live(g, peer)) {
+    g->channels_no_signaling++; /* relayed into a dead datacenter: timeout */
     return;
   }
   bool fail = gsl_rng_uniform(g->rng_net) <
               transfer_ice_fail_prob(&g->tp, nat_of(g, c->v), nat_of(g, peer));
-  schedule(g, now + transfer_setup_ns(&g->tp, r), EV_CHANNEL, c->v,
+  if (g->extra_ice > 0 && gsl_rng_uniform(g->rng_faults) < g->extra_ice) fail = true;
+  if (partitioned(g, c->v, peer)) {
+    g->partition_blocked++;
+    fail = true;
+  }
+  schedule(g, now + transfer_setup_ns(&g->tp, r) + backend_dc_delay_ns(&g->dc[x->dc].q),
+           EV_CHANNEL, c->v,
            tag | (fail ? 0 : UINT64_C(1) << 32));
 }
 
@@ -579,6 +1045,8 @@ static void page_complete(GeoModel *g, uint32_t v, SimTime now) {
   double cf = (double)counterfactual_plt(g, x) * 1e-9;
   histogram_add(g->plt, plt);
   histogram_add(g->plt_nomesh, cf);
+  g->iv_plt_sum += plt;
+  g->iv_plt_n++;
   if (plt > 0) histogram_add(g->speedup, cf / plt);
   g->pages_done++;
   g->c_pages[x->country]++;
@@ -603,6 +1071,8 @@ static void object_delivered(GeoModel *g, uint32_t v, uint32_t idx, MeshSource s
   double lat = (double)(now - x->req_at[idx]) * 1e-9;
   g->latency_sum_s += lat;
   g->lat_sum_src[src] += lat;
+  g->iv_lat_sum += lat;
+  g->iv_lat_n++;
   g->bytes_inflight -= size;
   histogram_add(g->base->latency, lat);
   switch (src) {
@@ -685,18 +1155,6 @@ static void visitor_setup(GeoModel *g, uint32_t v, const ChurnArrival *a) {
   }
 }
 
-typedef struct AnnounceCtx {
-  GeoModel *g;
-  uint32_t v;
-} AnnounceCtx;
-
-static void announce_cached(void *ud, uint64_t obj, uint32_t version, uint64_t size) {
-  AnnounceCtx *a = ud;
-  (void)size;
-  a->g->signaling++;
-  mesh_tracker_announce(a->g->tracker, a->v, obj, version);
-}
-
 static void arrival(GeoModel *g, SimTime now) {
   ChurnArrival a = g->next_arrival;
   visitor_setup(g, a.visitor, &a);
@@ -710,13 +1168,10 @@ static void arrival(GeoModel *g, SimTime now) {
   g->online++;
   if (g->online > g->peak_online) g->peak_online = g->online;
   if (g->mesh) {
-    g->signaling++;
-    MeshStatus st = mesh_tracker_join(g->tracker, a.visitor, x->network, x->country);
-    g_assert_true(st == MESH_OK);
-    if (x->uploads_ok) {
-      AnnounceCtx ac = {g, a.visitor};
-      mesh_cache_foreach(x->cache, announce_cached, &ac);
-    }
+    /* a signaling session first: join and announce once connected */
+    x->attempts = 0;
+    x->failed_mask = 0;
+    backend_connect(g, a.visitor, now);
   }
   page_begin(g, a.visitor, now);
   churn_next_arrival(g->churn, now, &g->next_arrival);
@@ -752,8 +1207,12 @@ static void depart(GeoModel *g, uint32_t v, SimTime now) {
     g->forgotten++;
   }
   if (!g->mesh) return;
-  g->signaling++;
-  mesh_tracker_leave(g->tracker, v);
+  if (x->conn == CONN_UP && session_live(g, v)) {
+    g->signaling++;
+    dc_signal(g, v, 1);
+  }
+  session_drop(g, v);
+  index_leave(g, v);
   mesh_agent_abort_all(x->agent, now);
   add_agent_stats(&g->agent_stats_done, mesh_agent_stats(x->agent));
   /* uploads in progress fail for their requesters */
@@ -778,7 +1237,7 @@ static void xfer_arrive(GeoModel *g, uint32_t xi, SimTime now) {
     return;
   }
   Visitor *s = vis(g, t->server), *c = vis(g, t->client);
-  if (!s->online || s->session != t->server_session) {
+  if (!s->online || s->session != t->server_session || partitioned(g, t->client, t->server)) {
     t->state = XFER_FAILING;
     t->why = MESH_XFER_GONE;
     schedule(g, now + t->rtt / 2, EV_XFER_FAIL, xi, t->gen);
@@ -801,7 +1260,30 @@ static void xfer_arrive(GeoModel *g, uint32_t xi, SimTime now) {
   if (transfer_needs_turn(nat_of(g, t->client), nat_of(g, t->server)))
     rate = fmin(rate, g->tp.turn_rate_bps);
   SimTime d = (SimTime)llround((double)t->size * 8.0 / rate * 1e9);
+  if (g->upload_close_p > 0 && gsl_rng_uniform(g->rng_faults) < g->upload_close_p) {
+    /* the server closes it partway (tab closed, navigation, crash) */
+    SimTime at = now + (SimTime)(gsl_rng_uniform(g->rng_faults) * (double)d);
+    g->uploads_closed++;
+    schedule(g, at, EV_XFER_CLOSE, xi, t->gen);
+    return;
+  }
   schedule(g, now + d + t->rtt / 2, EV_XFER_DONE, xi, t->gen);
+}
+
+/* EV_XFER_CLOSE, or a partition that cuts an active transfer: the server's
+ * slot is free, the requester learns GONE half an RTT later. */
+static void xfer_break(GeoModel *g, uint32_t xi, SimTime now) {
+  Xfer *t = &g_array_index(g->xfers, Xfer, xi);
+  if (t->state != XFER_ACTIVE) {
+    if (t->state == XFER_CANCELLED) xfer_release(g, xi);
+    return;
+  }
+  Visitor *s = vis(g, t->server);
+  server_drop(g, t->server, xi);
+  if (s->online && s->session == t->server_session) mesh_agent_on_upload_done(s->agent, now);
+  t->state = XFER_FAILING;
+  t->why = MESH_XFER_GONE;
+  schedule(g, now + t->rtt / 2, EV_XFER_FAIL, xi, t->gen);
 }
 
 static void xfer_done(GeoModel *g, uint32_t xi, SimTime now) {
@@ -810,15 +1292,42 @@ static void xfer_done(GeoModel *g, uint32_t xi, SimTime now) {
     if (t->state == XFER_CANCELLED) xfer_release(g, xi);
     return;
   }
+  if (partitioned(g, t->client, t->server)) {
+    g->partition_blocked++;
+    xfer_break(g, xi, now);
+    return;
+  }
   Visitor *s = vis(g, t->server), *c = vis(g, t->client);
   server_drop(g, t->server, xi);
   mesh_agent_on_upload_done(s->agent, now);
   uint64_t handle = t->handle;
   uint64_t dig = digest_of(t->obj, t->version);
+  bool bad = poisoned(g, t->server);
+  if (bad) dig ^= 1; /* corrupt bytes: the digest cannot match */
   bool deliver = c->online && c->session == t->client_session;
-  uint32_t client = t->client;
+  uint32_t client = t->client, server = t->server;
   xfer_release(g, xi);
-  if (deliver) mesh_agent_on_transfer_done(vis(g, client)->agent, now, handle, dig);
+  if (!deliver) return;
+  MeshAgent *ca = vis(g, client)->agent;
+  uint64_t corrupt_before = mesh_agent_stats(ca)->corrupt;
+  mesh_agent_on_transfer_done(ca, now, handle, dig);
+  if (mesh_agent_stats(ca)->corrupt > corrupt_before && session_live(g, client)) {
+    /* the requester reports the peer to its tracker */
+    Visitor *cx = vis(g, client), *sx = vis(g, server);
+    uint32_t idx = index_of_dc(g, cx->dc);
+    dc_signal(g, client, 1);
+    g->signaling++;
+    g->poison_reports++;
+    if (sx->report_epoch[idx] != g->idx_epoch[idx]) {
+      sx->report_epoch[idx] = g->idx_epoch[idx];
+      sx->reports[idx] = 0;
+    }
+    if (sx->reports[idx] < UINT16_MAX) sx->reports[idx]++;
+    if (sx->reports[idx] == g->poison_reports_ban) {
+      g->poison_bans++;
+      if (sx->idx == idx) index_leave(g, server);
+    }
+  }
 }
 
 static void xfer_fail(GeoModel *g, uint32_t xi, SimTime now) {
@@ -833,6 +1342,22 @@ static void xfer_fail(GeoModel *g, uint32_t xi, SimTime now) {
 }
 
 /* ---- metrics --------------------------------------------------------------- */
+
+/* (transfer none) "metric_DCNAME", interned in the model. */
+static const char *dc_series(GeoModel *g, uint32_t d, const char *metric) {
+  g_autofree char *s = g_strdup_printf("%s_%s", metric, g->dc[d].name);
+  return g_string_chunk_insert_const(g->base->strings, s);
+}
+
+/* (transfer none) "prefix_metric", interned in the model. */
+static const char *dc_series_str(GeoModel *g, const char *prefix, const char *metric) {
+  g_autofree char *s = g_strdup_printf("%s_%s", prefix, metric);
+  return g_string_chunk_insert_const(g->base->strings, s);
+}
+
+static inline double config_band(GeoModel *g) {
+  return g->recovery_band;
+}
 
 static void sample(GeoModel *g, SimTime now) {
   double secs = (double)g->sample_every * 1e-9;
@@ -853,7 +1378,74 @@ static void sample(GeoModel *g, SimTime now) {
   model_add_sample(g->base, "peers_holding_content", now, (double)holding);
   model_add_sample(g->base, "open_channels", now, (double)channels);
   g_array_append_val(g->origin_bps, obps);
+  double off = g->iv_fetched ? (double)g->iv_mesh / (double)g->iv_fetched : 0.0;
+  double pn = (double)g->iv_plt_n, ln = (double)g->iv_lat_n;
+  g_array_append_val(g->iv_offload, off);
+  g_array_append_val(g->iv_plt, g->iv_plt_sum);
+  g_array_append_val(g->iv_plt_n_arr, pn);
+  g_array_append_val(g->iv_lat, g->iv_lat_sum);
+  g_array_append_val(g->iv_lat_n_arr, ln);
+  model_add_sample(g->base, "page_load_mean_s", now, pn > 0 ? g->iv_plt_sum / pn : 0.0);
+  model_add_sample(g->base, "object_latency_mean_s", now, ln > 0 ? g->iv_lat_sum / ln : 0.0);
   g->iv_origin = g->iv_cdn = g->iv_mesh = g->iv_fetched = 0;
+  g->iv_plt_sum = g->iv_lat_sum = 0;
+  g->iv_plt_n = g->iv_lat_n = 0;
+  if (!g->mesh) return;
+  for (uint32_t d = 0; d < g->n_dc; d++) {
+    Dc *dc = &g->dc[d];
+    model_add_sample(g->base, dc_series(g, d, "signaling_msgs_per_s"), now, dc->iv_msgs / secs);
+    model_add_sample(g->base, dc_series(g, d, "instances"), now, dc->q.instances);
+    model_add_sample(g->base, dc_series(g, d, "clients"), now, dc->clients);
+    model_add_sample(g->base, dc_series(g, d, "reconnects_peak_per_s"), now,
+                     dc->iv_peak_reconnects);
+    model_add_sample(g->base, dc_series(g, d, "queue_delay_peak_s"), now, dc->iv_peak_delay_s);
+    dc->iv_msgs = dc->iv_peak_reconnects = dc->iv_peak_delay_s = 0;
+  }
+}
+
+/* Offload dip and recovery, extra page load and object latency of a
+ * window (see README, Faults and the signaling backend). Intervals k cover
+ * (k x every, (k + 1) x every]. */
+static void window_metrics(GeoModel *g, const Window *w) {
+  SimTime every = g->sample_every;
+  uint32_t n = g->iv_offload->len;
+  const double *off = (const double *)(void *)g->iv_offload->data;
+  const double *ps = (const double *)(void *)g->iv_plt->data;
+  const double *pn = (const double *)(void *)g->iv_plt_n_arr->data;
+  const double *ls = (const double *)(void *)g->iv_lat->data;
+  const double *ln = (const double *)(void *)g->iv_lat_n_arr->data;
+  SimTime hour = INT64_C(3600000000000);
+  double base = 0, bps = 0, bpn = 0, bls = 0, bln = 0, wps = 0, wpn = 0, wls = 0, wln = 0;
+  uint32_t nb = 0;
+  for (uint32_t k = 0; k < n; k++) {
+    SimTime s0 = (SimTime)k * every, s1 = s0 + every;
+    if (s0 >= w->start - hour && s1 <= w->start) {
+      base += off[k];
+      nb++;
+      bps += ps[k], bpn += pn[k], bls += ls[k], bln += ln[k];
+    }
+    if (s1 > w->start && s0 < w->end) wps += ps[k], wpn += pn[k], wls += ls[k], wln += ln[k];
+  }
+  base = nb ? base / nb : 0;
+  double band = config_band(g);
+  double lo = base, rec = -1;
+  for (uint32_t k = 0; k < n; k++) {
+    SimTime s0 = (SimTime)k * every, s1 = s0 + every;
+    if (s1 <= w->start) continue;
+    if (off[k] < lo) lo = off[k];
+    if (s1 >= w->end && off[k] >= base * (1 - band)) {
+      rec = (double)(s1 - w->end) * 1e-9;
+      break;
+    }
+  }
+  Model *b = g->base;
+  model_add_scalar(b, dc_series_str(g, w->name, "offload_baseline"), base);
+  model_add_scalar(b, dc_series_str(g, w->name, "offload_dip"), base - lo);
+  model_add_scalar(b, dc_series_str(g, w->name, "recovery_s"), rec);
+  model_add_scalar(b, dc_series_str(g, w->name, "page_load_extra_s"),
+                   (wpn ? wps / wpn : 0) - (bpn ? bps / bpn : 0));
+  model_add_scalar(b, dc_series_str(g, w->name, "latency_extra_s"),
+                   (wln ? wls / wln : 0) - (bln ? bls / bln : 0));
 }
 
 static int cmp_double(const void *a, const void *b) {
@@ -964,6 +1556,47 @@ static void summarise(GeoModel *g) {
   model_add_scalar(b, "bowout_requests", (double)as.bowout_requests);
   model_add_scalar(b, "uploads_refused", (double)as.uploads_refused);
   model_add_scalar(b, "visitors_forgotten", (double)g->forgotten);
+  /* what users must not see: page views that neither completed nor are
+   * still loading (every object comes from the mesh, the CDN or the origin:
+   * with no outage of both CDN and origin none can fail, so a non-zero
+   * count is a lost page view) */
+  uint64_t loading = 0;
+  for (uint32_t v = 0; v < g->visitors->len; v++) {
+    Visitor *x = vis(g, v);
+    if (x->online && x->n_obj > 0 && (x->html_done_at < x->page_start || x->done + 1 < x->n_obj))
+      loading++;
+  }
+  model_add_scalar(b, "page_views_loading_at_end", (double)loading);
+  model_add_scalar(b, "failed_page_views", (double)(g->page_views - g->pages_done - loading));
+  model_add_scalar(b, "edge_fallbacks", (double)g->edge_fallbacks);
+  model_add_scalar(b, "origin_direct_fetches", (double)g->origin_direct);
+  if (g->mesh) {
+    uint64_t connects = 0, reconnects = 0;
+    for (uint32_t d = 0; d < g->n_dc; d++) {
+      Dc *dc = &g->dc[d];
+      connects += dc->connects;
+      reconnects += dc->reconnects;
+      model_add_scalar(b, dc_series(g, d, "signaling_connects"), (double)dc->connects);
+      model_add_scalar(b, dc_series(g, d, "signaling_reconnects"), (double)dc->reconnects);
+      model_add_scalar(b, dc_series(g, d, "reconnects_peak_per_s"), dc->peak_reconnects);
+      model_add_scalar(b, dc_series(g, d, "signaling_peak_msgs_per_s"), dc->peak_msgs);
+      model_add_scalar(b, dc_series(g, d, "signaling_msgs"), dc->messages);
+      model_add_scalar(b, dc_series(g, d, "instances_peak"), dc->q.peak_instances);
+    }
+    model_add_scalar(b, "signaling_connects", (double)connects);
+    model_add_scalar(b, "signaling_reconnects", (double)reconnects);
+    model_add_scalar(b, "queries_unsignaled", (double)g->queries_unsignaled);
+    model_add_scalar(b, "queries_lost", (double)g->queries_lost);
+    model_add_scalar(b, "announces_dropped", (double)g->announces_dropped);
+    model_add_scalar(b, "channels_no_signaling", (double)g->channels_no_signaling);
+    model_add_scalar(b, "poison_reports", (double)g->poison_reports);
+    model_add_scalar(b, "poison_bans", (double)g->poison_bans);
+    model_add_scalar(b, "uploads_closed", (double)g->uploads_closed);
+    model_add_scalar(b, "partition_blocked", (double)g->partition_blocked);
+    model_add_scalar(b, "rotations", (double)g->rotations);
+  }
+  for (uint32_t i = 0; i < g->windows->len; i++)
+    window_metrics(g, &g_array_index(g->windows, Window, i));
   model_add_scalar(b, "simulated_s", (double)g->horizon * 1e-9);
   /* per country */
   for (uint32_t c = 0; c < world_n_countries(g->world); c++) {
@@ -986,6 +1619,165 @@ static void summarise(GeoModel *g) {
 }
 
 /* ---- setup --------------------------------------------------------------- */
+
+static gboolean backend_setup(GeoModel *g, const Config *cfg, int64_t start_unix_s,
+                              GError **error) {
+  /* datacenters */
+  g_auto(GStrv) pairs = g_strsplit_set(config_string(cfg, "tracker", "datacenters"), " \t", -1);
+  BackendScaling sc = {
+      .instance_capacity = config_double(cfg, "tracker", "instance_capacity"),
+      .instances = (uint32_t)config_int(cfg, "tracker", "instances"),
+      .min_instances = (uint32_t)config_int(cfg, "tracker", "min_instances"),
+      .max_instances = (uint32_t)config_int(cfg, "tracker", "max_instances"),
+      .scale_up_delay_ns = config_duration_ns(cfg, "tracker", "scale_up_delay"),
+      .scale_every_ns = config_duration_ns(cfg, "tracker", "scale_every"),
+      .scale_up = config_double(cfg, "tracker", "scale_up_at"),
+      .scale_down = config_double(cfg, "tracker", "scale_down_at")};
+  if (sc.min_instances > sc.instances || sc.instances > sc.max_instances)
+    return config_fail(cfg, "tracker", "instances", error,
+                       "needs min_instances <= instances <= max_instances");
+  if (sc.scale_down >= sc.scale_up)
+    return config_fail(cfg, "tracker", "scale_down_at", error, "must be below scale_up_at");
+  if (sc.scale_every_ns % DC_TICK_NS != 0)
+    return config_fail(cfg, "tracker", "scale_every", error, "must be whole seconds");
+  for (guint i = 0; pairs[i]; i++) {
+    if (!*pairs[i]) continue;
+    const char *colon = strchr(pairs[i], ':');
+    if (!colon || colon == pairs[i] || (size_t)(colon - pairs[i]) >= sizeof g->dc[0].name)
+      return config_fail(cfg, "tracker", "datacenters", error,
+                         "'%s' is not NAME:COUNTRY (a name of 1-15 characters)", pairs[i]);
+    if (g->n_dc == MAX_DC)
+      return config_fail(cfg, "tracker", "datacenters", error, "at most %d datacenters", MAX_DC);
+    Dc *dc = &g->dc[g->n_dc];
+    memcpy(dc->name, pairs[i], (size_t)(colon - pairs[i]));
+    for (uint32_t k = 0; k < g->n_dc; k++)
+      if (strcmp(g->dc[k].name, dc->name) == 0)
+        return config_fail(cfg, "tracker", "datacenters", error, "datacenter '%s' twice",
+                           dc->name);
+    if (!world_country_find(g->world, colon + 1, &dc->country)) {
+      /* The default sites (US, DE, SG) may lie outside a small world: then
+       * the datacenter sits in the world's most-used countries instead.
+       * A site the scenario names must exist. */
+      if (config_is_set(cfg, "tracker", "datacenters"))
+        return config_fail(cfg, "tracker", "datacenters", error,
+                           "'%s': country '%s' is not among the world's countries", pairs[i],
+                           colon + 1);
+      dc->country = g->n_dc % world_n_countries(g->world);
+    }
+    backend_dc_init(&dc->q, &sc);
+    dc->registered = 1;
+    g->dns_registered |= (uint8_t)(1u << g->n_dc);
+    g->n_dc++;
+  }
+  if (g->n_dc == 0)
+    return config_fail(cfg, "tracker", "datacenters", error, "needs at least one datacenter");
+  g->per_dc_index = strcmp(config_string(cfg, "tracker", "index"), "per-datacenter") == 0;
+  for (uint32_t i = 0; i < (g->per_dc_index ? g->n_dc : 1); i++)
+    g->trackers[i] = mesh_tracker_new(NULL);
+  g->dns_ttl = config_duration_ns(cfg, "tracker", "dns_ttl");
+  g->connect_rtts = config_double(cfg, "tracker", "connect_rtts");
+  g->conn_timeout = config_duration_ns(cfg, "tracker", "connect_timeout");
+  g->heartbeat = config_duration_ns(cfg, "tracker", "heartbeat");
+  g->reconnect_jitter = config_duration_ns(cfg, "tracker", "reconnect_jitter");
+  g->scale_every = sc.scale_every_ns;
+  g->rot_pause = config_duration_ns(cfg, "tracker", "rotation_pause");
+  g->rot_rebuild = config_duration_ns(cfg, "tracker", "rotation_rebuild");
+  /* RTT from every network to every datacenter, as to a CDN edge */
+  uint32_t nn = world_n_networks(g->world);
+  g->dc_rtt = g_new(SimTime, (size_t)nn * g->n_dc);
+  for (uint32_t n = 0; n < nn; n++) {
+    const WorldNetwork *wn = world_network(g->world, n);
+    for (uint32_t d = 0; d < g->n_dc; d++) {
+      const WorldCountry *dc = world_country(g->world, g->dc[d].country);
+      double km = wn->country == g->dc[d].country
+                      ? world_country(g->world, wn->country)->intra_km / 2
+                      : world_great_circle_km(wn->lat, wn->lon, dc->lat, dc->lon);
+      g->dc_rtt[(size_t)n * g->n_dc + d] =
+          (SimTime)llround((wn->access_rtt_ms + km * world_ms_per_km(g->world)) * 1e6);
+    }
+  }
+  /* rotation schedule */
+  const char *rot = config_string(cfg, "tracker", "rotation");
+  if (strcmp(rot, "daily") == 0) {
+    int64_t at_s;
+    if (!backend_parse_time_of_day(config_string(cfg, "tracker", "rotation_at"), &at_s))
+      return config_fail(cfg, "tracker", "rotation_at", error, "'%s' is not HH:MM",
+                         config_string(cfg, "tracker", "rotation_at"));
+    int64_t first = ((at_s - start_unix_s % 86400) % 86400 + 86400) % 86400;
+    for (int64_t t = first; t * INT64_C(1000000000) < g->horizon; t += 86400) {
+      SimTime ns = t * INT64_C(1000000000);
+      g_array_append_val(g->rot_times, ns);
+    }
+  } else if (strcmp(rot, "times") == 0) {
+    g_auto(GStrv) w = g_strsplit_set(config_string(cfg, "tracker", "rotation_times"), " \t", -1);
+    for (guint i = 0; w[i]; i++) {
+      if (!*w[i]) continue;
+      int64_t ns;
+      const char *why;
+      if (!config_parse_duration(w[i], &ns, &why))
+        return config_fail(cfg, "tracker", "rotation_times", error, "'%s': %s", w[i], why);
+      if (g->rot_times->len && ns <= g_array_index(g->rot_times, SimTime, g->rot_times->len - 1))
+        return config_fail(cfg, "tracker", "rotation_times", error, "times must increase");
+      g_array_append_val(g->rot_times, ns);
+    }
+    if (g->rot_times->len == 0)
+      return config_fail(cfg, "tracker", "rotation_times", error,
+                         "rotation = times needs at least one time");
+  }
+  /* faults */
+  g->poison_reports_ban = (uint32_t)config_int(cfg, "faults", "poison_reports");
+  for (int k = 0; k < FAULT_N_KINDS; k++) {
+    g_autoptr(GArray) specs = g_array_new(FALSE, FALSE, sizeof(FaultSpec));
+    char why[160];
+    if (!fault_specs_parse(config_string(cfg, "faults", fault_key[k]), specs, why, sizeof why))
+      return config_fail(cfg, "faults", fault_key[k], error, "%s", why);
+    for (guint i = 0; i < specs->len; i++) {
+      Fault f = {.kind = k, .spec = g_array_index(specs, FaultSpec, i), .ordinal = i + 1};
+      const char *sc_ = f.spec.scope;
+      bool prob = k == FAULT_CHANNEL_FAIL || k == FAULT_UPLOAD_CLOSE || k == FAULT_POISON;
+      if (prob && !(f.spec.value >= 0 && f.spec.value <= 1))
+        return config_fail(cfg, "faults", fault_key[k], error,
+                           "fault %u: '%s' is not a probability in [0, 1]", i + 1, sc_);
+      if (*f.spec.flag && !(k == FAULT_PARTITION && strcmp(f.spec.flag, "backend") == 0))
+        return config_fail(cfg, "faults", fault_key[k], error, "fault %u: unknown flag '%s'",
+                           i + 1, f.spec.flag);
+      if (k == FAULT_DC_OUTAGE) {
+        f.target = UINT32_MAX;
+        for (uint32_t d = 0; d < g->n_dc; d++)
+          if (strcmp(g->dc[d].name, sc_) == 0) f.target = d;
+        if (f.target == UINT32_MAX)
+          return config_fail(cfg, "faults", fault_key[k], error,
+                             "fault %u: '%s' is not a datacenter of tracker.datacenters", i + 1,
+                             sc_);
+      } else if (k == FAULT_PARTITION && sc_[0] == 'n' && g_ascii_isdigit(sc_[1])) {
+        guint64 net;
+        if (!g_ascii_string_to_unsigned(sc_ + 1, 10, 0, world_n_networks(g->world) - 1, &net,
+                                        NULL))
+          return config_fail(cfg, "faults", fault_key[k], error,
+                             "fault %u: '%s' is not a network n0..n%u", i + 1, sc_,
+                             world_n_networks(g->world) - 1);
+        f.target = (uint32_t)net;
+      } else if (k == FAULT_PARTITION || k == FAULT_EDGE_OUTAGE) {
+        uint32_t c;
+        if (!world_country_find(g->world, sc_, &c))
+          return config_fail(cfg, "faults", fault_key[k], error,
+                             "fault %u: '%s' is not among the world's countries", i + 1, sc_);
+        f.target = k == FAULT_PARTITION ? c : g->cdn ? cdn_edge_of(g->cdn,
+                                              world_country(g->world, c)->first_network) : 0;
+      }
+      if (k == FAULT_PARTITION && g->faults->len >= 254)
+        return config_fail(cfg, "faults", fault_key[k], error, "too many faults");
+      g_array_append_val(g->faults, f);
+      if (f.spec.start_ns < g->horizon) {
+        g_autofree char *name = g_strdup_printf("%s_%u", fault_key[k], f.ordinal);
+        Window w = {g_string_chunk_insert_const(g->base->strings, name), f.spec.start_ns,
+                    f.spec.start_ns + f.spec.duration_ns};
+        g_array_append_val(g->windows, w);
+      }
+    }
+  }
+  return TRUE;
+}
 
 static void geo_destroy(void *impl);
 
@@ -1162,7 +1954,22 @@ static void *geo_create(Model *base, const Config *cfg, GError **error) {
   }
 
   g->engine = engine_new();
-  g->tracker = mesh_tracker_new(NULL);
+  g->rng_faults = rng_stream_new(g->seed, RNG_FAULTS, 0);
+  g->windows = g_array_new(FALSE, FALSE, sizeof(Window));
+  g->faults = g_array_new(FALSE, FALSE, sizeof(Fault));
+  g->rot_times = g_array_new(FALSE, FALSE, sizeof(SimTime));
+  g->iv_offload = g_array_new(FALSE, FALSE, sizeof(double));
+  g->iv_plt = g_array_new(FALSE, FALSE, sizeof(double));
+  g->iv_plt_n_arr = g_array_new(FALSE, FALSE, sizeof(double));
+  g->iv_lat = g_array_new(FALSE, FALSE, sizeof(double));
+  g->iv_lat_n_arr = g_array_new(FALSE, FALSE, sizeof(double));
+  g->net_part = g_new0(uint8_t, world_n_networks(g->world));
+  g->net_part_backend = g_new0(uint8_t, world_n_networks(g->world));
+  g->edge_down = g_new0(uint32_t, cdn_n_edges(g->cdn));
+  g->tp_origin_rate = cp.origin_rate_bps;
+  g->recovery_band = config_double(cfg, "faults", "recovery_band");
+  if (!world_country_find(g->world, cp.origin_iso2, &g->origin_country)) g->origin_country = 0;
+  if (!backend_setup(g, cfg, chp.start_unix_s, error)) goto fail;
   g->rng_traffic = rng_stream_new(g->seed, RNG_TRAFFIC, 100);
   g->rng_place = rng_stream_new(g->seed, RNG_PLACEMENT, 0);
   g->rng_sel = rng_stream_new(g->seed, RNG_SELECTION, 0);
@@ -1237,7 +2044,20 @@ static void geo_destroy(void *impl) {
       if (g->net_pick[c]) gsl_ran_discrete_free(g->net_pick[c]);
     g_free(g->net_pick);
   }
-  mesh_tracker_free(g->tracker);
+  for (uint32_t i = 0; i < MAX_DC; i++) mesh_tracker_free(g->trackers[i]);
+  g_free(g->dc_rtt);
+  if (g->rng_faults) gsl_rng_free(g->rng_faults);
+  if (g->windows) g_array_free(g->windows, TRUE);
+  if (g->faults) g_array_free(g->faults, TRUE);
+  if (g->rot_times) g_array_free(g->rot_times, TRUE);
+  if (g->iv_offload) g_array_free(g->iv_offload, TRUE);
+  if (g->iv_plt) g_array_free(g->iv_plt, TRUE);
+  if (g->iv_plt_n_arr) g_array_free(g->iv_plt_n_arr, TRUE);
+  if (g->iv_lat) g_array_free(g->iv_lat, TRUE);
+  if (g->iv_lat_n_arr) g_array_free(g->iv_lat_n_arr, TRUE);
+  g_free(g->net_part);
+  g_free(g->net_part_backend);
+  g_free(g->edge_down);
   if (g->engine) engine_free(g->engine);
   if (g->traffic) traffic_free(g->traffic);
   if (g->churn) churn_free(g->churn);
@@ -1275,6 +2095,16 @@ static void geo_run_until(Model *base, void *impl, SimTime stop, ModelProgressFn
     traffic_next_change(g->traffic, chp);
     if (chp->kind != TRAFFIC_CHANGE_NONE) schedule(g, chp->at_ns, EV_CHANGE, 0, 0);
     schedule(g, g->sample_every, EV_SAMPLE, 0, 0);
+    if (g->mesh) {
+      schedule(g, DC_TICK_NS, EV_DC_TICK, 0, 0);
+      for (uint32_t i = 0; i < g->rot_times->len; i++)
+        schedule(g, g_array_index(g->rot_times, SimTime, i), EV_ROTATION, ROT_DEREG, 0);
+    }
+    for (uint32_t i = 0; i < g->faults->len; i++) {
+      const Fault *f = &g_array_index(g->faults, Fault, i);
+      schedule(g, f->spec.start_ns, EV_FAULT, i, 0);
+      schedule(g, f->spec.start_ns + f->spec.duration_ns, EV_FAULT, i, 1);
+    }
   }
   TrafficChange ch = *chp; /* the pending change, kept across calls */
 
@@ -1373,6 +2203,38 @@ static void geo_run_until(Model *base, void *impl, SimTime stop, ModelProgressFn
         if (now + g->sample_every <= g->horizon)
           schedule(g, now + g->sample_every, EV_SAMPLE, 0, 0);
         break;
+      case EV_CONNECT: {
+        Visitor *x = vis(g, ev.a);
+        if (x->online && x->conn_gen == (uint32_t)ev.b) backend_connect(g, ev.a, now);
+        break;
+      }
+      case EV_CONN_DONE: {
+        Visitor *x = vis(g, ev.a);
+        if (x->online && x->conn == CONN_CONNECTING && x->conn_gen == (uint32_t)ev.b)
+          backend_conn_done(g, ev.a, (ev.b >> 32) & 1, now);
+        break;
+      }
+      case EV_DETECT: {
+        Visitor *x = vis(g, ev.a);
+        if (!x->online || x->conn != CONN_UP || x->conn_gen != (uint32_t)ev.b) break;
+        x->failed_mask |= (uint8_t)(1u << x->dc);
+        session_drop(g, ev.a);
+        backend_connect(g, ev.a, now);
+        break;
+      }
+      case EV_DC_TICK:
+        dc_tick(g, now);
+        schedule(g, now + DC_TICK_NS, EV_DC_TICK, 0, 0);
+        break;
+      case EV_ROTATION:
+        rotation_step(g, ev.a, (uint32_t)ev.b, now);
+        break;
+      case EV_FAULT:
+        fault_apply(g, ev.a, ev.b == 0, now);
+        break;
+      case EV_XFER_CLOSE:
+        if (g_array_index(g->xfers, Xfer, ev.a).gen == ev.b) xfer_break(g, ev.a, now);
+        break;
     }
     /* deferred pumps: a delivery inside an agent callback asked for more
      * requests of its page; issue them now, outside every callback */
@@ -1383,7 +2245,7 @@ static void geo_run_until(Model *base, void *impl, SimTime stop, ModelProgressFn
       if (x->online) page_pump(g, v, now);
     }
     g_array_set_size(g->pump_list, 0);
-    if (kind != EV_SAMPLE) g->model_events++;
+    if (kind != EV_SAMPLE && kind != EV_DC_TICK) g->model_events++;
     if (progress && --until_progress == 0) {
       progress(ud, now, g->horizon, g->model_events);
       until_progress = 1u << 14;
