@@ -239,6 +239,9 @@ struct GeoModel {
   double latency_sum_s;
   double lat_sum_src[3];           /* by MeshSource: local, mesh, CDN (objects) */
   Histogram *plt, *plt_nomesh, *speedup;
+  Histogram *lat_nomesh;           /* object latency in the no-mesh counterfactual, s */
+  /* per network */
+  uint64_t *n_bytes_req, *n_bytes_mesh, *n_pages;
   /* per country */
   uint64_t *c_bytes_req, *c_bytes_mesh, *c_pages;
   double *c_plt_sum, *c_plt_nomesh_sum;
@@ -981,6 +984,7 @@ static void page_begin(GeoModel *g, uint32_t v, SimTime now) {
   g->bytes_req += size;
   g->bytes_inflight += size;
   g->c_bytes_req[x->country] += size;
+  g->n_bytes_req[x->network] += size;
   schedule(g, now + d, EV_HTML_DONE, v, x->session);
 }
 
@@ -1001,6 +1005,7 @@ static void page_pump(GeoModel *g, uint32_t v, SimTime now) {
     g->bytes_req += size;
     g->bytes_inflight += size;
     g->c_bytes_req[x->country] += size;
+    g->n_bytes_req[x->network] += size;
     /* counterfactual cost: browser cache, else the CDN as it is now */
     uint32_t have;
     bool local = mesh_cache_contains(x->cache, obj, &have) && have == ver;
@@ -1045,6 +1050,9 @@ static void page_complete(GeoModel *g, uint32_t v, SimTime now) {
   double cf = (double)counterfactual_plt(g, x) * 1e-9;
   histogram_add(g->plt, plt);
   histogram_add(g->plt_nomesh, cf);
+  for (uint32_t i = 0; i < x->n_obj; i++)
+    histogram_add(g->lat_nomesh, (double)x->cf_cost[i] * 1e-9);
+  g->n_pages[x->network]++;
   g->iv_plt_sum += plt;
   g->iv_plt_n++;
   if (plt > 0) histogram_add(g->speedup, cf / plt);
@@ -1086,6 +1094,7 @@ static void object_delivered(GeoModel *g, uint32_t v, uint32_t idx, MeshSource s
       g->iv_mesh += size;
       g->iv_fetched += size;
       g->c_bytes_mesh[x->country] += size;
+      g->n_bytes_mesh[x->network] += size;
       Visitor *s = vis(g, peer);
       MeshTier tier = s->network == x->network   ? MESH_TIER_SAME_NETWORK
                       : s->country == x->country ? MESH_TIER_SAME_COUNTRY
@@ -1499,6 +1508,10 @@ static void summarise(GeoModel *g) {
   uint64_t cdn_obj = g->cdn_fetches - g->pages_html;
   model_add_scalar(b, "cdn_latency_mean_s",
                    cdn_obj ? g->lat_sum_src[MESH_SOURCE_CDN] / (double)cdn_obj : 0);
+  model_add_scalar(b, "latency_nomesh_mean_s", histogram_mean(g->lat_nomesh));
+  model_add_scalar(b, "latency_nomesh_p50_s", histogram_quantile(g->lat_nomesh, 0.50));
+  model_add_scalar(b, "latency_nomesh_p95_s", histogram_quantile(g->lat_nomesh, 0.95));
+  model_add_scalar(b, "latency_nomesh_p99_s", histogram_quantile(g->lat_nomesh, 0.99));
   model_add_scalar(b, "latency_p50_s", histogram_quantile(b->latency, 0.50));
   model_add_scalar(b, "latency_p95_s", histogram_quantile(b->latency, 0.95));
   model_add_scalar(b, "latency_p99_s", histogram_quantile(b->latency, 0.99));
@@ -1612,10 +1625,21 @@ static void summarise(GeoModel *g) {
                           g->c_plt_nomesh_sum[c] / (double)g->c_pages[c]);
     }
   }
+  /* per network: "CC-rank" (rank 1 = the country's largest network) */
+  for (uint32_t net = 0; net < world_n_networks(g->world); net++) {
+    if (!g->n_pages[net] && !g->n_bytes_req[net]) continue;
+    const WorldNetwork *wn = world_network(g->world, net);
+    char key[16];
+    g_snprintf(key, sizeof key, "%s-%u", world_country(g->world, wn->country)->iso2, wn->rank);
+    model_add_breakdown(b, "network", key, "requested_bytes", (double)g->n_bytes_req[net]);
+    model_add_breakdown(b, "network", key, "mesh_bytes", (double)g->n_bytes_mesh[net]);
+    model_add_breakdown(b, "network", key, "page_views_completed", (double)g->n_pages[net]);
+  }
   model_add_histogram(b, "page_load_s", g->plt);
   model_add_histogram(b, "page_load_nomesh_s", g->plt_nomesh);
   model_add_histogram(b, "page_speedup", g->speedup);
-  g->plt = g->plt_nomesh = g->speedup = NULL; /* now owned by the base */
+  model_add_histogram(b, "latency_nomesh_s", g->lat_nomesh);
+  g->plt = g->plt_nomesh = g->speedup = g->lat_nomesh = NULL; /* now owned by the base */
 }
 
 /* ---- setup --------------------------------------------------------------- */
@@ -2004,6 +2028,11 @@ static void *geo_create(Model *base, const Config *cfg, GError **error) {
   g->answer_free = UINT32_MAX;
   g->plt = histogram_new();
   g->plt_nomesh = histogram_new();
+  g->lat_nomesh = histogram_new();
+  uint32_t nn = world_n_networks(g->world);
+  g->n_bytes_req = g_new0(uint64_t, nn);
+  g->n_bytes_mesh = g_new0(uint64_t, nn);
+  g->n_pages = g_new0(uint64_t, nn);
   g->speedup = histogram_new();
   g->c_bytes_req = g_new0(uint64_t, nc);
   g->c_bytes_mesh = g_new0(uint64_t, nc);
@@ -2069,6 +2098,10 @@ static void geo_destroy(void *impl) {
   if (g->rng_net) gsl_rng_free(g->rng_net);
   if (g->plt) histogram_free(g->plt);
   if (g->plt_nomesh) histogram_free(g->plt_nomesh);
+  if (g->lat_nomesh) histogram_free(g->lat_nomesh);
+  g_free(g->n_bytes_req);
+  g_free(g->n_bytes_mesh);
+  g_free(g->n_pages);
   if (g->speedup) histogram_free(g->speedup);
   g_free(g->c_bytes_req);
   g_free(g->c_bytes_mesh);
@@ -2295,8 +2328,22 @@ static void geo_switch(void *impl, const ModelAlgo *from, const ModelAlgo *to, S
 
 static void geo_reset_metrics(void *impl) {
   GeoModel *g = impl;
-  g->requests = g->local_hits = g->mesh_fetches = g->cdn_fetches = 0;
-  g->bytes_req = g->bytes_local = g->bytes_mesh = g->bytes_cdn = g->bytes_origin = 0;
+  /* requests in flight stay requested: requested = served + in flight holds */
+  uint64_t in_flight = 0;
+  for (uint32_t v = 0; v < g->visitors->len; v++)
+    if (vis(g, v)->online) in_flight += vis(g, v)->inflight;
+  g->requests = in_flight;
+  g->bytes_req = g->bytes_inflight;
+  g->local_hits = g->mesh_fetches = g->cdn_fetches = 0;
+  g->bytes_local = g->bytes_mesh = g->bytes_cdn = g->bytes_origin = 0;
+  memset(g->lat_sum_src, 0, sizeof g->lat_sum_src);
+  g->pages_html = 0;
+  memset(&g->agent_stats_done, 0, sizeof g->agent_stats_done);
+  histogram_reset(g->lat_nomesh);
+  uint32_t nn = world_n_networks(g->world);
+  memset(g->n_bytes_req, 0, nn * sizeof *g->n_bytes_req);
+  memset(g->n_bytes_mesh, 0, nn * sizeof *g->n_bytes_mesh);
+  memset(g->n_pages, 0, nn * sizeof *g->n_pages);
   memset(g->mesh_tier, 0, sizeof g->mesh_tier);
   g->bytes_inter_network = g->bytes_inter_country = 0;
   g->page_views = g->pages_done = g->visits = g->signaling = 0;
