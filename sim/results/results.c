@@ -754,6 +754,14 @@ static ResultsDb *open_common(const char *path, gboolean readonly, GError **erro
   return db;
 fail:
   results_close(db);
+  if (!exists && !readonly && strcmp(path, ":memory:") != 0) {
+    /* nothing half-made is left behind (a full disk, a failed schema) */
+    g_autofree char *wal = g_strconcat(path, "-wal", NULL);
+    g_autofree char *shm = g_strconcat(path, "-shm", NULL);
+    g_unlink(path);
+    g_unlink(wal);
+    g_unlink(shm);
+  }
   return NULL;
 }
 
