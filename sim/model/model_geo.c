@@ -1368,7 +1368,25 @@ static inline double config_band(GeoModel *g) {
   return g->recovery_band;
 }
 
+/* Invariants (1) and the caches' capacity, checked at every sample and at
+ * the end: every request is served (local, mesh, CDN) or in flight, by
+ * requests and by bytes. A failure is a bug. */
+static void check_invariants(const GeoModel *g) {
+  uint64_t in_flight = 0;
+  for (uint32_t v = 0; v < g->visitors->len; v++) {
+    const Visitor *x = &g_array_index(g->visitors, Visitor, v);
+    if (x->online) in_flight += x->inflight;
+    if (x->cache && mesh_cache_used(x->cache) > mesh_cache_capacity(x->cache))
+      g_error("invariant: visitor %u cache over capacity", v);
+  }
+  if (g->requests != g->local_hits + g->mesh_fetches + g->cdn_fetches + in_flight)
+    g_error("invariant: requests %" G_GUINT64_FORMAT " != served + in flight", g->requests);
+  if (g->bytes_req != g->bytes_local + g->bytes_mesh + g->bytes_cdn + g->bytes_inflight)
+    g_error("invariant: requested bytes != served + in flight");
+}
+
 static void sample(GeoModel *g, SimTime now) {
+  check_invariants(g);
   double secs = (double)g->sample_every * 1e-9;
   model_add_sample(g->base, "online_peers", now, g->online);
   double obps = (double)g->iv_origin * 8.0 / secs;
@@ -1471,6 +1489,7 @@ static double sorted_quantile(const double *v, size_t n, double q) {
 }
 
 static void summarise(GeoModel *g) {
+  check_invariants(g);
   Model *b = g->base;
   model_add_scalar(b, "object_requests", (double)g->requests);
   model_add_scalar(b, "local_hits", (double)g->local_hits);
