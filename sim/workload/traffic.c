@@ -266,9 +266,12 @@ static size_t fw_dbl_find(const double *t, size_t n, double u) {
 /* ---- catalogue --------------------------------------------------------- */
 
 static uint32_t add_object(Traffic *t, TrafficClass cls, uint64_t size) {
+  size_t cap = t->cap_obj;
   GROW(t->obj_size, t->n_obj, t->cap_obj, uint64_t, 1);
-  t->obj_version = g_renew(uint32_t, t->obj_version, t->cap_obj);
-  t->obj_class = g_renew(uint8_t, t->obj_class, t->cap_obj);
+  if (t->cap_obj != cap) { /* a realloc per object moves big arrays each time (ASan: mmap) */
+    t->obj_version = g_renew(uint32_t, t->obj_version, t->cap_obj);
+    t->obj_class = g_renew(uint8_t, t->obj_class, t->cap_obj);
+  }
   g_assert_true(t->n_obj < UINT32_MAX);
   uint32_t o = t->n_obj++;
   t->obj_size[o] = size ? size : 1;
