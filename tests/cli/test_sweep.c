@@ -139,6 +139,10 @@ static void test_kill_resume(Fixture *f, gconstpointer data) {
   g_spawn_close_pid(pid);
   gint64 stored = db_count(db, "SELECT count(*) FROM run WHERE status = 'complete'");
   g_assert_cmpint(stored, >=, 2);
+  /* the file is sound and holds complete runs only (issue 9: crash safety) */
+  g_autofree char *ic = db_dump(db, "PRAGMA integrity_check");
+  g_assert_cmpstr(ic, ==, "ok\n");
+  g_assert_cmpint(db_count(db, "SELECT count(*) FROM run"), ==, stored);
   if (WIFSIGNALED(status)) g_assert_cmpint(stored, <, 18);
   g_test_message("killed after %" G_GINT64_FORMAT " of 18 runs", stored);
 
@@ -150,6 +154,8 @@ static void test_kill_resume(Fixture *f, gconstpointer data) {
                                           " found", 18 - stored, stored);
   g_assert_nonnull(strstr(err, want));
   g_assert_cmpint(db_count(db, "SELECT count(*) FROM run"), ==, 18);
+  g_autofree char *ic2 = db_dump(db, "PRAGMA integrity_check");
+  g_assert_cmpstr(ic2, ==, "ok\n");
   g_clear_pointer(&out, g_free);
   g_clear_pointer(&err, g_free);
   const char *fresh[] = {"sweep", scn, SMALL, "--set", "cache.capacity_objects=4,8,16,32,64,128",
