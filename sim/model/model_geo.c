@@ -248,6 +248,7 @@ struct GeoModel {
   /* per interval */
   uint64_t iv_origin, iv_cdn, iv_mesh, iv_fetched;
   GArray *origin_bps;              /* double, one per interval */
+  GArray *cdn_bps;                 /* double, one per interval */
   GArray *pump_list;               /* uint32 visitors whose page wants requests issued:
                                       drained after each event, in order, so that no
                                       agent is called from inside its own callback */
@@ -1405,6 +1406,8 @@ static void sample(GeoModel *g, SimTime now) {
   model_add_sample(g->base, "peers_holding_content", now, (double)holding);
   model_add_sample(g->base, "open_channels", now, (double)channels);
   g_array_append_val(g->origin_bps, obps);
+  double cbps = (double)g->iv_cdn * 8.0 / secs;
+  g_array_append_val(g->cdn_bps, cbps);
   double off = g->iv_fetched ? (double)g->iv_mesh / (double)g->iv_fetched : 0.0;
   double pn = (double)g->iv_plt_n, ln = (double)g->iv_lat_n;
   g_array_append_val(g->iv_offload, off);
@@ -1548,6 +1551,12 @@ static void summarise(GeoModel *g) {
   qsort(o, n, sizeof(double), cmp_double);
   model_add_scalar(b, "origin_egress_p95_bps", sorted_quantile(o, n, 0.95));
   model_add_scalar(b, "origin_egress_peak_bps", n ? o[n - 1] : 0.0);
+  g_free(o);
+  n = g->cdn_bps->len;
+  o = g_memdup2(g->cdn_bps->data, n * sizeof(double));
+  qsort(o, n, sizeof(double), cmp_double);
+  model_add_scalar(b, "cdn_egress_p95_bps", sorted_quantile(o, n, 0.95));
+  model_add_scalar(b, "cdn_egress_peak_bps", n ? o[n - 1] : 0.0);
   g_free(o);
   model_add_scalar(b, "mesh_same_network", (double)g->mesh_tier[MESH_TIER_SAME_NETWORK]);
   model_add_scalar(b, "mesh_same_country", (double)g->mesh_tier[MESH_TIER_SAME_COUNTRY]);
@@ -2059,6 +2068,7 @@ static void *geo_create(Model *base, const Config *cfg, GError **error) {
   g->c_plt_sum = g_new0(double, nc);
   g->c_plt_nomesh_sum = g_new0(double, nc);
   g->origin_bps = g_array_new(FALSE, FALSE, sizeof(double));
+  g->cdn_bps = g_array_new(FALSE, FALSE, sizeof(double));
   g->pump_list = g_array_new(FALSE, FALSE, sizeof(uint32_t));
   return g;
 fail:
@@ -2128,6 +2138,7 @@ static void geo_destroy(void *impl) {
   g_free(g->c_plt_sum);
   g_free(g->c_plt_nomesh_sum);
   if (g->origin_bps) g_array_free(g->origin_bps, TRUE);
+  if (g->cdn_bps) g_array_free(g->cdn_bps, TRUE);
   if (g->pump_list) g_array_free(g->pump_list, TRUE);
   g_free(g);
 }
@@ -2381,6 +2392,7 @@ static void geo_reset_metrics(void *impl) {
   memset(g->c_plt_nomesh_sum, 0, nc * sizeof *g->c_plt_nomesh_sum);
   g->iv_origin = g->iv_cdn = g->iv_mesh = g->iv_fetched = 0;
   g_array_set_size(g->origin_bps, 0);
+  g_array_set_size(g->cdn_bps, 0);
   for (uint32_t v = 0; v < g->visitors->len; v++) {
     Visitor *x = vis(g, v);
     x->uploaded_bytes = 0;
