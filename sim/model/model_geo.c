@@ -113,6 +113,7 @@ typedef struct Visitor {
   uint32_t uploads[MAX_SLOTS];   /* their transfer slots */
   uint8_t online, mobile, uploads_ok;
   uint8_t pump_pending;          /* on g->pump_list */
+  uint8_t has_html;              /* the page starts with an HTML object (from the CDN) */
   /* the page view in progress */
   uint32_t page;
   uint32_t n_obj, next_obj, inflight, done;
@@ -969,13 +970,26 @@ static void page_begin(GeoModel *g, uint32_t v, SimTime now) {
     x->cf_cost = g_renew(SimTime, x->cf_cost, n);
   }
   x->n_obj = n;
-  x->next_obj = 1;
-  x->inflight = 1;
   x->done = 0;
   x->page_start = now;
   g->page_views++;
-  /* The HTML: from the CDN, in both worlds. */
   const uint32_t *objs = traffic_page_objects(g->traffic, x->page, &n);
+  x->has_html = traffic_object_class(g->traffic, objs[0]) == TRAFFIC_HTML;
+  if (!x->has_html) {
+    /* a page of footprint objects: no HTML phase, every object through
+     * the agent (issued after this event, like any pump) */
+    x->next_obj = 0;
+    x->inflight = 0;
+    x->html_done_at = now;
+    if (!x->pump_pending) {
+      x->pump_pending = 1;
+      g_array_append_val(g->pump_list, v);
+    }
+    return;
+  }
+  x->next_obj = 1;
+  x->inflight = 1;
+  /* The HTML: from the CDN, in both worlds. */
   uint64_t size = traffic_object_size(g->traffic, objs[0]);
   uint32_t ver = traffic_object_version(g->traffic, objs[0]);
   SimTime d = cdn_fetch(g, v, objs[0], ver, size, true);
@@ -1032,10 +1046,10 @@ static void page_pump(GeoModel *g, uint32_t v, SimTime now) {
 static SimTime counterfactual_plt(GeoModel *g, Visitor *x) {
   SimTime lanes[MAX_SLOTS];
   uint32_t k = g->tp.download_slots;
-  SimTime html = x->cf_cost[0];
+  SimTime html = x->has_html ? x->cf_cost[0] : 0;
   for (uint32_t i = 0; i < k; i++) lanes[i] = html;
   SimTime end = html;
-  for (uint32_t o = 1; o < x->n_obj; o++) {
+  for (uint32_t o = x->has_html; o < x->n_obj; o++) {
     uint32_t best = 0;
     for (uint32_t i = 1; i < k; i++)
       if (lanes[i] < lanes[best]) best = i;
@@ -1115,7 +1129,7 @@ static void object_delivered(GeoModel *g, uint32_t v, uint32_t idx, MeshSource s
   }
   x->done++;
   x->inflight--;
-  if (x->done + 1 == x->n_obj) page_complete(g, v, now);
+  if (x->done + x->has_html == x->n_obj) page_complete(g, v, now);
   else if (!x->pump_pending) {   /* after the current event, outside any callback */
     x->pump_pending = 1;
     g_array_append_val(g->pump_list, v);
@@ -1604,7 +1618,7 @@ static void summarise(GeoModel *g) {
   uint64_t loading = 0;
   for (uint32_t v = 0; v < g->visitors->len; v++) {
     Visitor *x = vis(g, v);
-    if (x->online && x->n_obj > 0 && (x->html_done_at < x->page_start || x->done + 1 < x->n_obj))
+    if (x->online && x->n_obj > 0 && (x->html_done_at < x->page_start || x->done + x->has_html < x->n_obj))
       loading++;
   }
   model_add_scalar(b, "page_views_loading_at_end", (double)loading);

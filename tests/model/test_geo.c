@@ -134,11 +134,34 @@ static void test_mean_online(void) {
   g_assert_cmpfloat(fabs(sum / (double)k - 40) / 40, <=, 0.045);
 }
 
+/* A TRAGEN footprint catalogue (one object per page, no HTML): objects go
+ * through the mesh, requests are conserved, and with the mesh off the
+ * counterfactual is the page load itself. */
+static void test_footprint(void) {
+  g_autofree char *fp = g_build_filename(g_getenv("MESHSIM_SOURCE_DIR"), "scenarios", "world",
+                                         "tc-1.popularity.txt", NULL);
+  g_autofree char *fp_set = g_strdup_printf("traffic.footprint=%s", fp);
+  const char *on[] = {"run.duration=1h", "churn.concurrent=60", "traffic.catalogue=footprint",
+                      fp_set, "traffic.footprint_objects=5000", NULL};
+  g_autoptr(Model) m = run_geo(on);
+  g_assert_cmpfloat(scalar(m, "mesh_fetches"), >, 0);
+  g_assert_cmpfloat(scalar(m, "object_requests"), ==,
+                    scalar(m, "local_hits") + scalar(m, "mesh_fetches") +
+                        scalar(m, "cdn_fetches") + scalar(m, "in_flight_at_end"));
+  g_assert_cmpfloat(scalar(m, "failed_page_views"), ==, 0);
+  const char *off[] = {"run.duration=1h", "churn.concurrent=60", "traffic.catalogue=footprint",
+                       fp_set, "traffic.footprint_objects=5000", "peers.mesh=false", NULL};
+  g_autoptr(Model) m2 = run_geo(off);
+  double a = scalar(m2, "page_load_mean_s"), b = scalar(m2, "page_load_nomesh_mean_s");
+  g_assert_cmpfloat(fabs(a - b), <=, 1e-9 * a);
+}
+
 int main(int argc, char **argv) {
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/geo/conservation", test_conservation);
   g_test_add_func("/geo/counterfactual", test_counterfactual_equals_nomesh);
   g_test_add_func("/geo/determinism", test_determinism);
   g_test_add_func("/geo/mean-online", test_mean_online);
+  g_test_add_func("/geo/footprint", test_footprint);
   return g_test_run();
 }
