@@ -9,47 +9,11 @@
  * results/ directory, no new database, an existing database byte for byte
  * unchanged.
  */
-#define _POSIX_C_SOURCE 200809L
-#include <sys/wait.h>
+#include "cli-test-util.h"
 
-#include <glib.h>
-#include <glib/gstdio.h>
-#include <sqlite3.h>
-#include <string.h>
-
-typedef struct {
-  char *dir;
-} Fixture;
-
-static void rm_rf(const char *path) {
-  if (g_file_test(path, G_FILE_TEST_IS_DIR) && !g_file_test(path, G_FILE_TEST_IS_SYMLINK)) {
-    g_autoptr(GDir) d = g_dir_open(path, 0, NULL);
-    const char *n;
-    while (d && (n = g_dir_read_name(d))) {
-      g_autofree char *p = g_build_filename(path, n, NULL);
-      rm_rf(p);
-    }
-    g_rmdir(path);
-  } else {
-    g_unlink(path);
-  }
-}
-
-static void fx_setup(Fixture *f, gconstpointer data) {
-  (void)data;
-  f->dir = g_dir_make_tmp("meshsim-badinput-XXXXXX", NULL);
-  g_assert_nonnull(f->dir);
-}
-
-static void fx_teardown(Fixture *f, gconstpointer data) {
-  (void)data;
-  rm_rf(f->dir);
-  g_free(f->dir);
-}
-
-static void write_file(const char *dir, const char *name, const char *text) {
-  g_autofree char *p = g_build_filename(dir, name, NULL);
-  g_assert_true(g_file_set_contents(p, text, -1, NULL));
+/* Write a file in dir (the util's write_file returns the path). */
+static void put_file(const char *dir, const char *name, const char *text) {
+  g_free(write_file(dir, name, text));
 }
 
 static char *read_file(const char *dir, const char *name, gsize *len) {
@@ -64,23 +28,11 @@ static gboolean exists(const char *dir, const char *name) {
   return g_file_test(p, G_FILE_TEST_EXISTS);
 }
 
-/* Run meshsim with args (NULL-terminated) in dir: its exit status, stderr. */
-static int run_meshsim(const char *dir, const char *const *args, char **err) {
-  const char *bin = g_getenv("MESHSIM_BINARY");
-  g_assert_nonnull(bin);
-  g_autoptr(GPtrArray) argv = g_ptr_array_new();
-  g_ptr_array_add(argv, (gpointer)bin);
-  for (guint i = 0; args[i]; i++) g_ptr_array_add(argv, (gpointer)args[i]);
-  g_ptr_array_add(argv, NULL);
+/* Run meshsim with args (NULL-terminated) in dir: its exit status, stderr
+ * (stdout is read and dropped). */
+static int run_bad(const char *dir, const char *const *args, char **err) {
   g_autofree char *out = NULL;
-  int status = 0;
-  g_autoptr(GError) error = NULL;
-  gboolean ok = g_spawn_sync(dir, (char **)argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out,
-                             err, &status, &error);
-  g_assert_no_error(error);
-  g_assert_true(ok);
-  g_assert_true(WIFEXITED(status));
-  return WEXITSTATUS(status);
+  return run_meshsim(dir, args, &out, err);
 }
 
 /* stderr is one non-empty line holding every one of the NULL-terminated
@@ -103,10 +55,10 @@ static const char ok_ini[] = "[run]\nduration = 10min\n[peers]\ncount = 50\n"
                              "[world]\ncountries = 3\nnetworks = 10\n";
 
 static void make_db(const char *dir, const char *name) {
-  write_file(dir, "ok.ini", ok_ini);
+  put_file(dir, "ok.ini", ok_ini);
   g_autofree char *err = NULL;
   const char *args[] = {"run", "ok.ini", "--quiet", "--out", name, NULL};
-  g_assert_cmpint(run_meshsim(dir, args, &err), ==, 0);
+  g_assert_cmpint(run_bad(dir, args, &err), ==, 0);
 }
 
 /* `meshsim run SCENARIO [extra]` must fail with exit 2 and one line holding
@@ -116,7 +68,7 @@ static void expect_run_rejected(const char *dir, const char *scenario, const cha
                                 const char *const *needles) {
   g_autofree char *err = NULL;
   const char *a1[] = {"run", scenario, "--quiet", extra, NULL};
-  g_assert_cmpint(run_meshsim(dir, a1, &err), ==, 2);
+  g_assert_cmpint(run_bad(dir, a1, &err), ==, 2);
   assert_one_line(err, needles);
   g_assert_false(exists(dir, "results"));
 
@@ -125,7 +77,7 @@ static void expect_run_rejected(const char *dir, const char *scenario, const cha
   g_autofree char *before = read_file(dir, "keep.db", &n0);
   g_autofree char *err2 = NULL;
   const char *a2[] = {"run", scenario, "--quiet", "--out", "keep.db", extra, NULL};
-  g_assert_cmpint(run_meshsim(dir, a2, &err2), ==, 2);
+  g_assert_cmpint(run_bad(dir, a2, &err2), ==, 2);
   assert_one_line(err2, needles);
   g_autofree char *after = read_file(dir, "keep.db", &n1);
   g_assert_cmpmem(before, n0, after, n1);
@@ -135,71 +87,71 @@ static void expect_run_rejected(const char *dir, const char *scenario, const cha
 
 static void test_malformed_line(Fixture *f, gconstpointer d) {
   (void)d;
-  write_file(f->dir, "bad.ini", "[run]\nduration 10min\n");
+  put_file(f->dir, "bad.ini", "[run]\nduration 10min\n");
   expect_run_rejected(f->dir, "bad.ini", NULL,
                       (const char *[]){"bad.ini:2:", "malformed line", "duration 10min", NULL});
 }
 
 static void test_unknown_section(Fixture *f, gconstpointer d) {
   (void)d;
-  write_file(f->dir, "bad.ini", "# a comment\n[nosuch]\nx = 1\n");
+  put_file(f->dir, "bad.ini", "# a comment\n[nosuch]\nx = 1\n");
   expect_run_rejected(f->dir, "bad.ini", NULL,
                       (const char *[]){"bad.ini:2:", "[nosuch]", "unknown section", NULL});
 }
 
 static void test_unknown_key(Fixture *f, gconstpointer d) {
   (void)d;
-  write_file(f->dir, "bad.ini", "[run]\nduration = 10min\nnosuch = 1\n");
+  put_file(f->dir, "bad.ini", "[run]\nduration = 10min\nnosuch = 1\n");
   expect_run_rejected(f->dir, "bad.ini", NULL,
                       (const char *[]){"bad.ini:3:", "[run] nosuch", "unknown key", NULL});
 }
 
 static void test_wrong_type(Fixture *f, gconstpointer d) {
   (void)d;
-  write_file(f->dir, "bad.ini", "[peers]\ncount = many\n");
+  put_file(f->dir, "bad.ini", "[peers]\ncount = many\n");
   expect_run_rejected(f->dir, "bad.ini", NULL,
                       (const char *[]){"bad.ini:2:", "[peers] count", "not an integer", NULL});
 }
 
 static void test_wrong_unit(Fixture *f, gconstpointer d) {
   (void)d;
-  write_file(f->dir, "bad.ini", "[run]\nduration = 10 parsecs\n");
+  put_file(f->dir, "bad.ini", "[run]\nduration = 10 parsecs\n");
   expect_run_rejected(f->dir, "bad.ini", NULL,
                       (const char *[]){"bad.ini:2:", "[run] duration", "parsecs", NULL});
 }
 
 static void test_trailing_escape(Fixture *f, gconstpointer d) {
   (void)d;
-  write_file(f->dir, "bad.ini", "[peers]\ncount = e\\bc\\\n");
+  put_file(f->dir, "bad.ini", "[peers]\ncount = e\\bc\\\n");
   expect_run_rejected(f->dir, "bad.ini", NULL,
                       (const char *[]){"bad.ini:2:", "[peers] count", "lone escape", NULL});
 }
 
 static void test_out_of_range(Fixture *f, gconstpointer d) {
   (void)d;
-  write_file(f->dir, "bad.ini", "[peers]\ncount = 0\n");
+  put_file(f->dir, "bad.ini", "[peers]\ncount = 0\n");
   expect_run_rejected(f->dir, "bad.ini", NULL,
                       (const char *[]){"bad.ini:2:", "[peers] count", "out of range", NULL});
 }
 
 static void test_missing_extends(Fixture *f, gconstpointer d) {
   (void)d;
-  write_file(f->dir, "bad.ini", "[scenario]\nextends = missing.ini\n");
+  put_file(f->dir, "bad.ini", "[scenario]\nextends = missing.ini\n");
   expect_run_rejected(f->dir, "bad.ini", NULL,
                       (const char *[]){"bad.ini:2:", "[scenario] extends", "missing.ini", NULL});
 }
 
 static void test_extends_cycle(Fixture *f, gconstpointer d) {
   (void)d;
-  write_file(f->dir, "a.ini", "[scenario]\nextends = b.ini\n");
-  write_file(f->dir, "b.ini", "[run]\nseed = 3\n[scenario]\nextends = a.ini\n");
+  put_file(f->dir, "a.ini", "[scenario]\nextends = b.ini\n");
+  put_file(f->dir, "b.ini", "[run]\nseed = 3\n[scenario]\nextends = a.ini\n");
   expect_run_rejected(f->dir, "a.ini", NULL,
                       (const char *[]){"b.ini:4:", "[scenario] extends", "cycle", NULL});
 }
 
 static void test_conflict(Fixture *f, gconstpointer d) {
   (void)d;
-  write_file(f->dir, "bad.ini", "[world]\nnetworks = 10\ncountries = 60\n");
+  put_file(f->dir, "bad.ini", "[world]\nnetworks = 10\ncountries = 60\n");
   expect_run_rejected(f->dir, "bad.ini", NULL,
                       (const char *[]){"bad.ini:3:", "[world] countries", "networks", NULL});
 }
@@ -214,21 +166,21 @@ static void test_missing_scenario(Fixture *f, gconstpointer d) {
 
 static void test_set_without_equals(Fixture *f, gconstpointer d) {
   (void)d;
-  write_file(f->dir, "ok2.ini", ok_ini);
+  put_file(f->dir, "ok2.ini", ok_ini);
   expect_run_rejected(f->dir, "ok2.ini", "--set=peers.count",
                       (const char *[]){"--set:1:", "peers.count", "section.key=value", NULL});
 }
 
 static void test_set_unknown_key(Fixture *f, gconstpointer d) {
   (void)d;
-  write_file(f->dir, "ok2.ini", ok_ini);
+  put_file(f->dir, "ok2.ini", ok_ini);
   expect_run_rejected(f->dir, "ok2.ini", "--set=peers.nosuch=1",
                       (const char *[]){"--set:1:", "[peers] nosuch", "unknown key", NULL});
 }
 
 static void test_set_out_of_range(Fixture *f, gconstpointer d) {
   (void)d;
-  write_file(f->dir, "ok2.ini", ok_ini);
+  put_file(f->dir, "ok2.ini", ok_ini);
   expect_run_rejected(f->dir, "ok2.ini", "--set=cache.policy=belady",
                       (const char *[]){"--set:1:", "[cache] policy", "belady", NULL});
 }
@@ -237,13 +189,13 @@ static void test_unknown_command(Fixture *f, gconstpointer d) {
   (void)d;
   g_autofree char *err = NULL;
   const char *args[] = {"frobnicate", NULL};
-  g_assert_cmpint(run_meshsim(f->dir, args, &err), ==, 2);
+  g_assert_cmpint(run_bad(f->dir, args, &err), ==, 2);
   assert_one_line(err, (const char *[]){"unknown command", "frobnicate", NULL});
 }
 
 static void test_unknown_option(Fixture *f, gconstpointer d) {
   (void)d;
-  write_file(f->dir, "ok2.ini", ok_ini);
+  put_file(f->dir, "ok2.ini", ok_ini);
   expect_run_rejected(f->dir, "ok2.ini", "--frobnicate",
                       (const char *[]){"meshsim run", "--frobnicate", NULL});
 }
@@ -268,21 +220,21 @@ static void test_malformed_world_data(Fixture *f, gconstpointer d) {
                        "60000000,2023,5,10,30,80,150,2,5,10,30,60,5,10,30,a,b\n");
   g_autofree char *data_dir = g_build_filename(f->dir, "data", NULL);
   g_assert_cmpint(g_mkdir(data_dir, 0755), ==, 0);
-  write_file(f->dir, "data/countries.csv", bad->str);
-  write_file(f->dir, "geo.ini", "[world]\nmodel = geo\ncountries = 1\nnetworks = 5\ndata_dir = data\n");
+  put_file(f->dir, "data/countries.csv", bad->str);
+  put_file(f->dir, "geo.ini", "[world]\nmodel = geo\ncountries = 1\nnetworks = 5\ndata_dir = data\n");
   g_autofree char *where = g_strdup_printf("countries.csv:%u:", bad_line);
   g_autofree char *err = NULL;
   const char *args[] = {"world", "geo.ini", NULL};
-  g_assert_cmpint(run_meshsim(f->dir, args, &err), ==, 2);
+  g_assert_cmpint(run_bad(f->dir, args, &err), ==, 2);
   assert_one_line(err, (const char *[]){where, "column 'lat'", "91", NULL});
 }
 
 static void test_missing_world_data(Fixture *f, gconstpointer d) {
   (void)d;
-  write_file(f->dir, "geo.ini", "[world]\nmodel = geo\ncountries = 1\nnetworks = 5\ndata_dir = nowhere\n");
+  put_file(f->dir, "geo.ini", "[world]\nmodel = geo\ncountries = 1\nnetworks = 5\ndata_dir = nowhere\n");
   g_autofree char *err = NULL;
   const char *args[] = {"world", "geo.ini", NULL};
-  g_assert_cmpint(run_meshsim(f->dir, args, &err), ==, 2);
+  g_assert_cmpint(run_bad(f->dir, args, &err), ==, 2);
   assert_one_line(err, (const char *[]){"nowhere", "countries.csv", NULL});
 }
 
@@ -298,16 +250,16 @@ static void test_truncated_trace(Fixture *f, gconstpointer d) {
   g_assert_true(g_file_set_contents(p, (const char *)og, sizeof og, NULL));
   g_autofree char *err = NULL;
   const char *args[] = {"cache", "--trace", "t.og", "--format", "oracleGeneral", NULL};
-  g_assert_cmpint(run_meshsim(f->dir, args, &err), ==, 2);
+  g_assert_cmpint(run_bad(f->dir, args, &err), ==, 2);
   assert_one_line(err, (const char *[]){"t.og", "truncated", "byte offset 48", NULL});
 }
 
 static void test_malformed_csv_trace(Fixture *f, gconstpointer d) {
   (void)d;
-  write_file(f->dir, "t.csv", "time,id,size\n0,1,10\n1,2\n");
+  put_file(f->dir, "t.csv", "time,id,size\n0,1,10\n1,2\n");
   g_autofree char *err = NULL;
   const char *args[] = {"cache", "--trace", "t.csv", "--format", "csv", NULL};
-  g_assert_cmpint(run_meshsim(f->dir, args, &err), ==, 2);
+  g_assert_cmpint(run_bad(f->dir, args, &err), ==, 2);
   assert_one_line(err, (const char *[]){"t.csv", "byte offset 20", "line 3", NULL});
 }
 
@@ -323,12 +275,12 @@ static void sql(const char *dir, const char *name, const char *statements) {
 
 static void expect_db_rejected(const char *dir, const char *db, int code,
                                const char *const *needles) {
-  write_file(dir, "ok.ini", ok_ini);
+  put_file(dir, "ok.ini", ok_ini);
   gsize n0, n1;
   g_autofree char *before = read_file(dir, db, &n0);
   g_autofree char *err = NULL;
   const char *args[] = {"run", "ok.ini", "--quiet", "--out", db, NULL};
-  g_assert_cmpint(run_meshsim(dir, args, &err), ==, code);
+  g_assert_cmpint(run_bad(dir, args, &err), ==, code);
   assert_one_line(err, needles);
   g_autofree char *after = read_file(dir, db, &n1);
   g_assert_cmpmem(before, n0, after, n1);
@@ -355,10 +307,10 @@ static int count_rows(void *ud, int n, char **values, char **names) {
 static void test_not_our_database(Fixture *f, gconstpointer d) {
   (void)d;
   sql(f->dir, "other.db", "CREATE TABLE t(x); INSERT INTO t VALUES (1)");
-  write_file(f->dir, "ok.ini", ok_ini);
+  put_file(f->dir, "ok.ini", ok_ini);
   g_autofree char *err = NULL;
   const char *args[] = {"run", "ok.ini", "--quiet", "--out", "other.db", NULL};
-  g_assert_cmpint(run_meshsim(f->dir, args, &err), ==, 2);
+  g_assert_cmpint(run_bad(f->dir, args, &err), ==, 2);
   assert_one_line(err, (const char *[]){"other.db", "not a meshsim results database", NULL});
   g_autofree char *p = g_build_filename(f->dir, "other.db", NULL);
   sqlite3 *db = NULL;
@@ -375,7 +327,7 @@ static void test_not_our_database(Fixture *f, gconstpointer d) {
 
 static void test_not_a_database(Fixture *f, gconstpointer d) {
   (void)d;
-  write_file(f->dir, "text.db", "this is not an SQLite file, but it is long enough to tell\n"
+  put_file(f->dir, "text.db", "this is not an SQLite file, but it is long enough to tell\n"
                                 "and a second line so that it has more than one hundred bytes.\n");
   expect_db_rejected(f->dir, "text.db", 2, (const char *[]){"text.db", "not a database", NULL});
 }
@@ -385,16 +337,16 @@ static void test_not_a_database(Fixture *f, gconstpointer d) {
  * environment is not. */
 static void test_unwritable_output(Fixture *f, gconstpointer d) {
   (void)d;
-  write_file(f->dir, "ok.ini", ok_ini);
-  write_file(f->dir, "afile", "x");
+  put_file(f->dir, "ok.ini", ok_ini);
+  put_file(f->dir, "afile", "x");
   g_autofree char *err = NULL;
   const char *a1[] = {"run", "ok.ini", "--quiet", "--out", "afile/x.db", NULL};
-  g_assert_cmpint(run_meshsim(f->dir, a1, &err), ==, 1);
+  g_assert_cmpint(run_bad(f->dir, a1, &err), ==, 1);
   assert_one_line(err, (const char *[]){"afile/x.db", "afile", NULL});
   g_assert_false(exists(f->dir, "afile/x.db"));
   g_autofree char *err2 = NULL;
   const char *a2[] = {"run", "ok.ini", "--quiet", "--out", "/proc/self/x.db", NULL};
-  g_assert_cmpint(run_meshsim(f->dir, a2, &err2), ==, 1);
+  g_assert_cmpint(run_bad(f->dir, a2, &err2), ==, 1);
   assert_one_line(err2, (const char *[]){"/proc/self/x.db", "not writable", NULL});
   g_assert_false(g_file_test("/proc/self/x.db", G_FILE_TEST_EXISTS));
 }
@@ -411,12 +363,12 @@ static void test_locked_database(Fixture *f, gconstpointer d) {
   g_assert_cmpint(sqlite3_exec(db, "BEGIN EXCLUSIVE", NULL, NULL, NULL), ==, SQLITE_OK);
   g_assert_cmpint(sqlite3_exec(db, "SELECT count(*) FROM run", NULL, NULL, NULL), ==, SQLITE_OK);
   /* a different seed, so that the run would be added, not replaced */
-  write_file(f->dir, "ok.ini", ok_ini);
+  put_file(f->dir, "ok.ini", ok_ini);
   gsize n0, n1;
   g_autofree char *before = read_file(f->dir, "busy.db", &n0);
   g_autofree char *err = NULL;
   const char *args[] = {"run", "ok.ini", "--quiet", "--seed", "2", "--out", "busy.db", NULL};
-  g_assert_cmpint(run_meshsim(f->dir, args, &err), ==, 1);
+  g_assert_cmpint(run_bad(f->dir, args, &err), ==, 1);
   assert_one_line(err, (const char *[]){"busy.db", "locked", NULL});
   g_autofree char *after = read_file(f->dir, "busy.db", &n1);
   g_assert_cmpmem(before, n0, after, n1);

@@ -5,7 +5,7 @@
  * failure); a missing baseline or a malformed tolerance is an error
  * (exit 2); a directory skips the scenarios without [check] metrics.
  */
-#include "sweep-test-util.h"
+#include "cli-test-util.h"
 
 static char *scenario(Fixture *f, const char *name, const char *extra) {
   g_autofree char *lru = source_path("tests/regression/lru.ini");

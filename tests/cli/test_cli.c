@@ -4,75 +4,7 @@
  * the summary keys, the results database, determinism across runs, and the
  * README's key reference kept equal to `meshsim keys --markdown`.
  */
-#define _POSIX_C_SOURCE 200809L
-#include <sys/wait.h>
-
-#include <glib.h>
-#include <glib/gstdio.h>
-#include <sqlite3.h>
-#include <string.h>
-
-typedef struct {
-  char *dir;
-} Fixture;
-
-static void fx_setup(Fixture *f, gconstpointer data) {
-  (void)data;
-  f->dir = g_dir_make_tmp("meshsim-cli-XXXXXX", NULL);
-  g_assert_nonnull(f->dir);
-}
-
-static void rm_rf(const char *path) {
-  if (g_file_test(path, G_FILE_TEST_IS_DIR)) {
-    g_autoptr(GDir) d = g_dir_open(path, 0, NULL);
-    const char *n;
-    while (d && (n = g_dir_read_name(d))) {
-      g_autofree char *p = g_build_filename(path, n, NULL);
-      rm_rf(p);
-    }
-    g_rmdir(path);
-  } else {
-    g_unlink(path);
-  }
-}
-
-static void fx_teardown(Fixture *f, gconstpointer data) {
-  (void)data;
-  rm_rf(f->dir);
-  g_free(f->dir);
-}
-
-static const char *binary(void) {
-  const char *b = g_getenv("MESHSIM_BINARY");
-  g_assert_nonnull(b);
-  return b;
-}
-
-static char *source_path(const char *rel) {
-  return g_build_filename(g_getenv("MESHSIM_SOURCE_DIR"), rel, NULL);
-}
-
-/* Run meshsim with args in dir; returns the exit status. */
-static int run(const char *dir, const char *const *args, char **out, char **err) {
-  g_autoptr(GPtrArray) argv = g_ptr_array_new();
-  g_ptr_array_add(argv, (gpointer)binary());
-  for (guint i = 0; args[i]; i++) g_ptr_array_add(argv, (gpointer)args[i]);
-  g_ptr_array_add(argv, NULL);
-  int status = 0;
-  g_autoptr(GError) e = NULL;
-  gboolean ok = g_spawn_sync(dir, (char **)argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL, out,
-                             err, &status, &e);
-  g_assert_no_error(e);
-  g_assert_true(ok);
-  if (WIFEXITED(status)) return WEXITSTATUS(status);
-  return -1;
-}
-
-static char *write_file(Fixture *f, const char *name, const char *text) {
-  char *p = g_build_filename(f->dir, name, NULL);
-  g_assert_true(g_file_set_contents(p, text, -1, NULL));
-  return p;
-}
+#include "cli-test-util.h"
 
 static guint count_entries(const char *dir) {
   g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
@@ -84,7 +16,7 @@ static guint count_entries(const char *dir) {
 /* A bad scenario: exit 2, exactly one line on stderr equal to `want`
  * (with FILE replaced by the path), nothing on stdout, nothing written. */
 static void expect_bad(Fixture *f, const char *text, const char *const *extra, const char *want) {
-  g_autofree char *p = write_file(f, "bad.ini", text);
+  g_autofree char *p = write_file(f->dir, "bad.ini", text);
   guint before = count_entries(f->dir);
   g_autoptr(GPtrArray) args = g_ptr_array_new();
   g_ptr_array_add(args, "run");
@@ -93,7 +25,7 @@ static void expect_bad(Fixture *f, const char *text, const char *const *extra, c
   for (guint i = 0; extra && extra[i]; i++) g_ptr_array_add(args, (gpointer)extra[i]);
   g_ptr_array_add(args, NULL);
   g_autofree char *out = NULL, *err = NULL;
-  int rc = run(f->dir, (const char *const *)args->pdata, &out, &err);
+  int rc = run_meshsim(f->dir, (const char *const *)args->pdata, &out, &err);
   g_assert_cmpint(rc, ==, 2);
   g_assert_cmpstr(out, ==, "");
   g_auto(GStrv) parts = g_strsplit(want, "FILE", -1);
@@ -126,11 +58,11 @@ static void test_bad_input(Fixture *f, gconstpointer data) {
 static void test_unknown_command(void) {
   const char *args[] = {"frobnicate", NULL};
   g_autofree char *out = NULL, *err = NULL;
-  g_assert_cmpint(run(".", args, &out, &err), ==, 2);
+  g_assert_cmpint(run_meshsim(".", args, &out, &err), ==, 2);
   const char *v[] = {"--version", NULL};
   g_free(out);
   g_free(err);
-  g_assert_cmpint(run(".", v, &out, &err), ==, 0);
+  g_assert_cmpint(run_meshsim(".", v, &out, &err), ==, 0);
   g_assert_true(g_str_has_prefix(out, "meshsim "));
 }
 
@@ -140,7 +72,7 @@ static char *json_of_run(Fixture *f, const char *db) {
                         "--set", "run.duration=20min", "--out", db, NULL};
   char *out = NULL;
   g_autofree char *err = NULL;
-  g_assert_cmpint(run(f->dir, args, &out, &err), ==, 0);
+  g_assert_cmpint(run_meshsim(f->dir, args, &out, &err), ==, 0);
   g_assert_cmpstr(err, ==, "");
   return out;
 }
@@ -165,7 +97,7 @@ static void test_run_and_determinism(Fixture *f, gconstpointer data) {
   const char *args[] = {"run", scn, "--quiet", "--no-db", "--set", "peers.count=500",
                         "--set", "run.duration=5min", NULL};
   g_autofree char *out = NULL, *err = NULL;
-  g_assert_cmpint(run(f->dir, args, &out, &err), ==, 0);
+  g_assert_cmpint(run_meshsim(f->dir, args, &out, &err), ==, 0);
   g_auto(GStrv) lines = g_strsplit(out, "\n", -1);
   g_assert_cmpstr(lines[0], ==, "scenario: reference");
   g_assert_true(g_str_has_prefix(lines[1], "object_requests: "));
@@ -185,7 +117,7 @@ static void test_newer_schema_refused(Fixture *f, gconstpointer data) {
   g_autofree char *scn = source_path("scenarios/bench/reference.ini");
   const char *args[] = {"run", scn, "--quiet", "--out", db, NULL};
   g_autofree char *out = NULL, *err = NULL;
-  g_assert_cmpint(run(f->dir, args, &out, &err), ==, 2);
+  g_assert_cmpint(run_meshsim(f->dir, args, &out, &err), ==, 2);
   g_assert_nonnull(strstr(err, "schema version 99 is newer"));
   g_assert_true(g_str_has_prefix(err, db));
 }
@@ -194,7 +126,7 @@ static void test_newer_schema_refused(Fixture *f, gconstpointer data) {
 static void test_readme_keys(void) {
   const char *args[] = {"keys", "--markdown", NULL};
   g_autofree char *out = NULL, *err = NULL;
-  g_assert_cmpint(run(".", args, &out, &err), ==, 0);
+  g_assert_cmpint(run_meshsim(".", args, &out, &err), ==, 0);
   g_autofree char *readme_path = source_path("README.md");
   g_autofree char *readme = NULL;
   g_assert_true(g_file_get_contents(readme_path, &readme, NULL, NULL));

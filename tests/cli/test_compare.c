@@ -5,7 +5,7 @@
  * significant difference; LRU of 8 objects against 64 has worse local
  * hits (common random numbers: the workload counts are identical).
  */
-#include "sweep-test-util.h"
+#include "cli-test-util.h"
 
 #include <math.h>
 

@@ -7,7 +7,7 @@
  * Debian package and exit 1. Skipped (g_test_skip) when gnuplot is not
  * installed; CI installs gnuplot-nox.
  */
-#include "sweep-test-util.h"
+#include "cli-test-util.h"
 
 #include <stdint.h>
 

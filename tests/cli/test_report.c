@@ -10,7 +10,7 @@
  * checked by a small recursive-descent validator (no JSON library in the
  * build). Bad input: one line on stderr, exit 2.
  */
-#include "sweep-test-util.h"
+#include "cli-test-util.h"
 
 #include <math.h>
 #include <stdlib.h>

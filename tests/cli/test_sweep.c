@@ -6,7 +6,7 @@
  * sweep, bad input writing nothing, and the capacity answer checked
  * against an interpolation computed here from the stored means.
  */
-#include "sweep-test-util.h"
+#include "cli-test-util.h"
 
 #include <math.h>
 #include <signal.h>

@@ -5,7 +5,7 @@
  * from-scratch run with [run] warmup_* = the first point's algorithm); a
  * rerun resumes; non-algorithm axes are refused (exit 2).
  */
-#include "sweep-test-util.h"
+#include "cli-test-util.h"
 
 static char *tiny(Fixture *f) {
   g_autofree char *ref = source_path("scenarios/bench/reference.ini");

@@ -5,7 +5,7 @@
  * scalars, series and histogram buckets. Also: the MPI build outside mpirun
  * (a singleton) is a plain one-process sweep.
  */
-#include "../cli/sweep-test-util.h"
+#include "../cli/cli-test-util.h"
 
 #include <math.h>
 

@@ -1,10 +1,10 @@
 /*
- * sweep-test-util.h: helpers shared by test_sweep, test_compare and
- * test_check: a temporary directory fixture, running the meshsim binary,
- * writing scenario files, querying a results database.
+ * cli-test-util.h: helpers shared by the tests that run the meshsim
+ * binary: a temporary directory fixture, running meshsim, writing scenario
+ * files, querying a results database.
  */
-#ifndef TESTS_CLI_SWEEP_TEST_UTIL_H
-#define TESTS_CLI_SWEEP_TEST_UTIL_H
+#ifndef TESTS_CLI_CLI_TEST_UTIL_H
+#define TESTS_CLI_CLI_TEST_UTIL_H
 
 #define _POSIX_C_SOURCE 200809L
 #include <sys/wait.h>
@@ -20,12 +20,12 @@ typedef struct {
 
 static inline void fx_setup(Fixture *f, gconstpointer data) {
   (void)data;
-  f->dir = g_dir_make_tmp("meshsim-sweep-XXXXXX", NULL);
+  f->dir = g_dir_make_tmp("meshsim-test-XXXXXX", NULL);
   g_assert_nonnull(f->dir);
 }
 
 static inline void rm_rf(const char *path) {
-  if (g_file_test(path, G_FILE_TEST_IS_DIR)) {
+  if (g_file_test(path, G_FILE_TEST_IS_DIR) && !g_file_test(path, G_FILE_TEST_IS_SYMLINK)) {
     g_autoptr(GDir) d = g_dir_open(path, 0, NULL);
     const char *n;
     while (d && (n = g_dir_read_name(d))) {
