@@ -53,7 +53,6 @@
 enum GeoEvent {
   EV_ARRIVAL = 1,   /* next visitor arrival */
   EV_PAGE,          /* a = visitor, b = session: start a page view */
-  EV_PUMP,          /* unused: pumps are deferred to the end of the event (pump_list) */
   EV_DEPART,        /* a = visitor, b = session */
   EV_TIMER,         /* a = visitor, b = agent timer id; session in the kind */
   EV_ANSWER,        /* a = answer slot */
@@ -1004,7 +1003,7 @@ static void page_begin(GeoModel *g, uint32_t v, SimTime now) {
 }
 
 /* Issue object requests while download slots are free (not from inside an
- * agent callback: EV_PUMP runs from the event loop). */
+ * agent callback: g->pump_list is drained after each event). */
 static void page_pump(GeoModel *g, uint32_t v, SimTime now) {
   Visitor *x = vis(g, v);
   const uint32_t *objs = traffic_page_objects(g->traffic, x->page, &(uint32_t){0});
@@ -2218,9 +2217,6 @@ static void geo_run_until(Model *base, void *impl, SimTime stop, ModelProgressFn
         else page_pump(g, ev.a, now);
         break;
       }
-      case EV_PUMP: /* never scheduled */
-        g_assert_not_reached();
-        break;
       case EV_DEPART:
         if (vis(g, ev.a)->online && vis(g, ev.a)->session == ev.b) depart(g, ev.a, now);
         break;
