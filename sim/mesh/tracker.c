@@ -9,19 +9,29 @@
  * (Key.ctys; a country group knows its entry there). Each peer owns a
  * small open-addressing table of Rec {key, pos_net, pos_cty}: its holdings,
  * with the back-indexes of its slot in those two arrays, so that a withdraw
- * swap-removes in O(1) (the element moved into the hole is another peer,
- * whose Rec is found by probing its table).
+ * finds its two slots in O(1). Slots are stable: a withdraw leaves a hole
+ * (HOLE | the next hole: a free list through the array) that the next
+ * announce to the group fills, so that no other holder moves and no other
+ * peer's table is touched (moving the last item into the hole would cost
+ * one more cache miss per group on every withdraw: a Rec of another peer).
+ * A hole in the last slot shortens the array instead. A group whose holes
+ * outnumber its holders is compacted (its holders' Recs updated), so holes
+ * cost at most one slot per holder and a sampled slot is a holder with
+ * probability at least 1/2.
  *
  * Invariants (mesh_tracker_check verifies all of them):
  *   1. Peer p is online iff peers[p].online; only online peers hold keys.
  *   2. For every Rec r of peer p, the (r.key, network(p)) and
  *      (r.key, country(p)) groups hold p at r.pos_net and r.pos_cty.
- *   3. Every group item maps back to such a Rec (so arrays and Recs are in
- *      bijection: the sums of group lengths equal the number of holdings).
- *   4. No empty key and no empty group exists (they are freed at length 0);
+ *   3. Every group item that is not a hole maps back to such a Rec (so
+ *      items and Recs are in bijection: the sums of the groups' live counts
+ *      equal the number of holdings); a group's holes are exactly the slots
+ *      on its free list, len - live of them, and len - live <= max(live, 4)
+ *      after every operation.
+ *   4. No empty key and no empty group exists (they are freed at live 0);
  *      Key.ctys lists exactly the countries with a group of the key, with
- *      that group's length, at the entry the group's kpos names, and
- *      Key.count is the sum of their lengths.
+ *      that group's len, at the entry the group's kpos names, and
+ *      Key.count is the sum of their live counts.
  *   5. A network has one country: net_country[network(p)] == country(p).
  *   6. mem equals the bytes of every live allocation.
  *
@@ -32,8 +42,8 @@
  * countries holding the key), at most the number of countries, never the
  * number of holders). A tier is taken whole
  * when it has no more eligible holders than still needed (then shuffled);
- * otherwise picks are drawn uniformly by rejection (ineligible or already
- * picked). A lower tier is reached only when the tiers above held fewer
+ * otherwise picks are drawn uniformly over the slots by rejection (a hole,
+ * ineligible or already picked). A lower tier is reached only when the tiers above held fewer
  * than k, so at most k + 1 ineligible items sit among those sampled: the
  * expected cost is O(k) draws per pick, O(k^2) per query with the
  * duplicate check, whatever the number of holders.
@@ -53,6 +63,10 @@
 #define NIL UINT32_MAX
 #define COUNTRY_TAG UINT32_C(0x80000000)
 #define GROUP_INLINE 2
+/* A hole in a group's items: HOLE | the next hole's slot (HOLE_END: none). */
+#define HOLE UINT32_C(0x80000000)
+#define HOLE_END UINT32_C(0x7fffffff)
+#define IS_HOLE(item) (((item) & HOLE) != 0)
 
 typedef struct Rec {
   uint32_t key; /* NIL: empty slot */
@@ -67,7 +81,7 @@ typedef struct Peer {
 } Peer;
 
 typedef struct CtyEnt {
-  uint32_t country, len;
+  uint32_t country, len; /* len: the country group's slots (its extent) */
 } CtyEnt;
 
 typedef struct Key {
@@ -82,7 +96,9 @@ typedef struct Key {
 typedef struct Group {
   uint32_t key; /* NIL: empty slot */
   uint32_t tag; /* network, or country | COUNTRY_TAG */
-  uint32_t len, cap;
+  uint32_t len, cap; /* slots in use (holders and holes), allocated */
+  uint32_t live;     /* holders: len minus the holes */
+  uint32_t hole;     /* the first hole of the free list, HOLE_END if none */
   uint32_t kpos; /* country groups: the index of their Key.ctys entry */
   union {
     uint32_t *heap;                   /* cap > GROUP_INLINE */
@@ -356,12 +372,13 @@ static uint32_t group_reserve(MeshTracker *t, uint32_t key, uint32_t tag, bool *
       t->group_cap = nc;
     }
     Group *g = group_slot(t->groups, t->group_cap, key, tag);
-    *g = (Group){.key = key, .tag = tag, .len = 0, .cap = GROUP_INLINE, .kpos = NIL};
+    *g = (Group){.key = key, .tag = tag, .len = 0, .cap = GROUP_INLINE, .live = 0,
+                 .hole = HOLE_END, .kpos = NIL};
     t->group_count++;
     gi = (uint32_t)(g - t->groups);
   }
   Group *g = &t->groups[gi];
-  if (g->len < g->cap) return gi;
+  if (g->hole != HOLE_END || g->len < g->cap) return gi;
   if (g->cap == GROUP_INLINE) { /* inline -> heap */
     uint32_t nc = GROUP_INLINE * 2 + 1;
     uint32_t *n = t_alloc(t, nc * sizeof *n);
@@ -398,7 +415,7 @@ static void drop_if_empty(MeshTracker *t, uint32_t key) {
 
 static void drop_group_if_empty(MeshTracker *t, uint32_t key, uint32_t tag) {
   uint32_t gi = group_find(t, key, tag);
-  if (gi != NIL && t->groups[gi].len == 0) group_delete(t, gi);
+  if (gi != NIL && t->groups[gi].live == 0) group_delete(t, gi);
 }
 
 /* ---- lifecycle ---------------------------------------------------------- */
@@ -450,7 +467,7 @@ static bool grow_ids(MeshTracker *t, void **arr, uint32_t *cap, uint32_t need, s
 }
 
 MeshStatus mesh_tracker_join(MeshTracker *t, uint32_t peer, uint32_t network, uint32_t country) {
-  if (peer == NIL || network >= COUNTRY_TAG || country >= COUNTRY_TAG) return MESH_INVAL;
+  if (peer >= HOLE || network >= COUNTRY_TAG || country >= COUNTRY_TAG) return MESH_INVAL;
   if (network < t->nets_cap && t->net_country[network] != NIL &&
       t->net_country[network] != country)
     return MESH_INVAL;
@@ -480,8 +497,38 @@ static Rec *rec_of(MeshTracker *t, uint32_t q, uint32_t key) {
   return r;
 }
 
+/* A slot for one more item (group_reserve made room): the first hole, else
+ * the end. */
+static uint32_t group_take_slot(Group *g) {
+  if (g->hole == HOLE_END) return g->len++;
+  uint32_t pos = g->hole;
+  g->hole = gitems(g)[pos] & HOLE_END;
+  return pos;
+}
+
+/* Rewrites a group's holders densely, in slot order, and moves their Recs'
+ * back-indexes along (w: 0 network group, 1 country group). */
+static void group_compact(MeshTracker *t, Group *g, int w) {
+  uint32_t *items = gitems(g);
+  uint32_t n = 0;
+  for (uint32_t i = 0; i < g->len; i++) {
+    if (IS_HOLE(items[i])) continue;
+    if (i != n) {
+      items[n] = items[i];
+      Rec *o = rec_of(t, items[n], g->key);
+      if (w == 0) o->pos_net = n;
+      else o->pos_cty = n;
+    }
+    n++;
+  }
+  g->len = n;
+  g->hole = HOLE_END;
+}
+
 /* Removes p's holding r from the two groups of its key (not from p's
- * table); frees the groups and the key that become empty. */
+ * table): leaves a hole, or shortens the array when the slot is the last;
+ * compacts a group whose holes outnumber its holders; frees the groups and
+ * the key that become empty. */
 static void unlink_holding(MeshTracker *t, uint32_t peer, const Rec *r) {
   const Peer *p = &t->peers[peer];
   uint32_t key = r->key;
@@ -491,16 +538,18 @@ static void unlink_holding(MeshTracker *t, uint32_t peer, const Rec *r) {
     Group *g = &t->groups[gi];
     uint32_t pos = w == 0 ? r->pos_net : r->pos_cty;
     uint32_t *items = gitems(g);
-    uint32_t last = items[--g->len];
-    if (pos != g->len) {
-      items[pos] = last;
-      Rec *o = rec_of(t, last, key);
-      if (w == 0) o->pos_net = pos;
-      else o->pos_cty = pos;
-    }
-    if (w == 1) t->keys[key].ctys[g->kpos].len--;
-    if (g->len > 0) {
+    g->live--;
+    if (g->live > 0) {
+      if (pos + 1 == g->len) {
+        g->len--;
+      } else {
+        items[pos] = HOLE | g->hole;
+        g->hole = pos;
+      }
+      uint32_t holes = g->len - g->live;
+      if (holes > 4 && holes > g->live) group_compact(t, g, w);
       if (g->cap > GROUP_INLINE) arr_shrink(t, &g->u.heap, g->len, &g->cap);
+      if (w == 1) t->keys[key].ctys[g->kpos].len = g->len;
       continue;
     }
     if (w == 1) { /* the key no longer reaches this country */
@@ -566,13 +615,15 @@ MeshStatus mesh_tracker_announce(MeshTracker *t, uint32_t peer, uint64_t obj, ui
     g->kpos = k->nctys;
     k->ctys[k->nctys++] = (CtyEnt){p->country, 0};
   }
-  k->ctys[g->kpos].len++;
   k->count++;
-  Rec r = {.key = key, .pos_cty = g->len};
-  gitems(g)[g->len++] = peer;
+  Rec r = {.key = key, .pos_cty = group_take_slot(g)};
+  gitems(g)[r.pos_cty] = peer;
+  g->live++;
+  k->ctys[g->kpos].len = g->len;
   g = &t->groups[gn];
-  r.pos_net = g->len;
-  gitems(g)[g->len++] = peer;
+  r.pos_net = group_take_slot(g);
+  gitems(g)[r.pos_net] = peer;
+  g->live++;
   *rec_insert_slot(p->recs, p->cap, key) = r;
   p->count++;
   t->holdings++;
@@ -596,6 +647,7 @@ void mesh_tracker_withdraw(MeshTracker *t, uint32_t peer, uint64_t obj, uint32_t
 typedef struct QueryCtx {
   const MeshTracker *t;
   uint32_t requester, net, cty;
+  bool full; /* the tier's slots may hold holders of another tier */
 } QueryCtx;
 
 static MeshTier tier_of(const QueryCtx *c, uint32_t q) {
@@ -605,8 +657,11 @@ static MeshTier tier_of(const QueryCtx *c, uint32_t q) {
   return MESH_TIER_OTHER;
 }
 
+/* Whether slot item q may be picked for the tier. Unless c->full, every
+ * holder in the tier's slots belongs to the tier, and the holder's record
+ * (a cache miss per pick) need not be read. */
 static bool eligible(const QueryCtx *c, uint32_t q, MeshTier tier) {
-  return q != c->requester && tier_of(c, q) == tier;
+  return !IS_HOLE(q) && q != c->requester && (!c->full || tier_of(c, q) == tier);
 }
 
 /* The items of a tier: one group, or the concatenation of the key's
@@ -671,12 +726,12 @@ size_t mesh_tracker_query(MeshTracker *t, uint64_t obj, uint32_t version, uint32
                           uint32_t *out_peers, MeshTier *out_tiers) {
   uint32_t key = key_find(t, obj, version);
   if (key == NIL || k == 0) return 0;
-  QueryCtx c = {t, requester, req_network, req_country};
+  QueryCtx c = {t, requester, req_network, req_country, true};
   const Key *kk = &t->keys[key];
   uint32_t gn = req_network < COUNTRY_TAG ? group_find(t, key, req_network) : NIL;
   uint32_t gc = req_country < COUNTRY_TAG ? group_find(t, key, req_country | COUNTRY_TAG) : NIL;
-  size_t n_net = gn == NIL ? 0 : t->groups[gn].len;
-  size_t n_cty = gc == NIL ? 0 : t->groups[gc].len;
+  size_t n_net = gn == NIL ? 0 : t->groups[gn].live;
+  size_t n_cty = gc == NIL ? 0 : t->groups[gc].live;
   /* The requester's network lies in its country unless the caller says
    * otherwise; then the network's holders count in no country tier. */
   bool nested = req_network < t->nets_cap && t->net_country[req_network] == req_country;
@@ -692,18 +747,24 @@ size_t mesh_tracker_query(MeshTracker *t, uint64_t obj, uint32_t version, uint32
   }
   size_t n = 0, m;
   if (gn != NIL) {
+    c.full = false; /* a network group holds that network only */
     Span s = {.t = t, .one = &t->groups[gn], .len = t->groups[gn].len};
     m = sample_tier(&c, &s, e1, k, MESH_TIER_SAME_NETWORK, rng, out_peers);
     for (size_t i = 0; out_tiers && i < m; i++) out_tiers[n + i] = MESH_TIER_SAME_NETWORK;
     n += m;
   }
   if (gc != NIL && n < k) {
+    /* the country group holds the network's holders too when nested */
+    c.full = nested && n_net > 0;
     Span s = {.t = t, .one = &t->groups[gc], .len = t->groups[gc].len};
     m = sample_tier(&c, &s, e2, k - n, MESH_TIER_SAME_COUNTRY, rng, out_peers + n);
     for (size_t i = 0; out_tiers && i < m; i++) out_tiers[n + i] = MESH_TIER_SAME_COUNTRY;
     n += m;
   }
   if (n < k && e3 > 0) {
+    /* the other countries' groups hold only tier 3, unless the network
+     * lies outside req_country */
+    c.full = !nested && n_net > 0;
     Span s = {.t = t, .one = NULL, .key = key, .skip = req_country, .len = 0};
     for (uint32_t i = 0; i < kk->nctys; i++)
       if (kk->ctys[i].country != req_country) s.len += kk->ctys[i].len;
@@ -784,7 +845,7 @@ bool mesh_tracker_check(const MeshTracker *t) {
     for (uint32_t i = 0; i < k->nctys; i++) {
       uint32_t g = group_find(t, id, k->ctys[i].country | COUNTRY_TAG);
       CHECK(g != NIL && t->groups[g].kpos == i && t->groups[g].len == k->ctys[i].len);
-      sum += t->groups[g].len;
+      sum += t->groups[g].live;
       for (uint32_t j = 0; j < i; j++) CHECK(k->ctys[j].country != k->ctys[i].country);
     }
     CHECK(sum == k->count);
@@ -807,23 +868,33 @@ bool mesh_tracker_check(const MeshTracker *t) {
     if (g->key == NIL) continue;
     groups++;
     if (g->cap > GROUP_INLINE) mem += (size_t)g->cap * sizeof(uint32_t);
-    CHECK(g->len >= 1 && g->len <= g->cap);
+    CHECK(g->live >= 1 && g->live <= g->len && g->len <= g->cap);
+    CHECK(g->len - g->live <= (g->live > 4 ? g->live : 4));
     CHECK(g->key < t->keys_used && t->keys[g->key].ctys);
     CHECK(group_find(t, g->key, g->tag) == gi);
     bool is_cty = g->tag & COUNTRY_TAG;
+    uint32_t holes = 0, live = 0;
+    for (uint32_t h = g->hole; h != HOLE_END; h = gitems_c(g)[h] & HOLE_END) {
+      CHECK(h < g->len && IS_HOLE(gitems_c(g)[h]));
+      if (++holes > g->len) return false; /* a cycle */
+    }
+    CHECK(holes == g->len - g->live);
     for (uint32_t i = 0; i < g->len; i++) {
       uint32_t q = gitems_c(g)[i];
+      if (IS_HOLE(q)) continue;
+      live++;
       CHECK(mesh_tracker_online(t, q));
       const Peer *p = &t->peers[q];
       CHECK(is_cty ? (p->country | COUNTRY_TAG) == g->tag : p->network == g->tag);
       const Rec *r = rec_find(p, g->key);
       CHECK(r && (is_cty ? r->pos_cty : r->pos_net) == i);
     }
+    CHECK(live == g->live);
     if (is_cty) {
-      cty_items += g->len;
+      cty_items += g->live;
       cty_groups++;
     } else {
-      net_items += g->len;
+      net_items += g->live;
     }
   }
   CHECK(groups == t->group_count && net_items == holdings && cty_items == holdings);

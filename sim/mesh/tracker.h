@@ -4,8 +4,9 @@
  * from the requester's network, then from the other networks of its
  * country, then from everyone else, uniformly at random within each tier.
  *
- * Ids: peers are dense uint32 (arrays indexed by peer id grow as needed),
- * objects are uint64 with a uint32 version; (object, version) is a "key".
+ * Ids: peers are dense uint32 below 2^31 (arrays indexed by peer id grow
+ * as needed), objects are uint64 with a uint32 version; (object, version)
+ * is a "key".
  * A network belongs to one country: the first join that names a network
  * fixes its country, a later join naming another country is MESH_INVAL.
  *
@@ -44,7 +45,7 @@ void mesh_tracker_free(MeshTracker *t);
 
 /* A peer comes online in a network of a country. MESH_EXISTS if it is
  * already online; MESH_INVAL if the network is known in another country
- * or an id is UINT32_MAX; MESH_NOMEM. */
+ * or an id has its top bit set (ids below 2^31); MESH_NOMEM. */
 MeshStatus mesh_tracker_join(MeshTracker *t, uint32_t peer, uint32_t network, uint32_t country);
 /* The peer goes offline and all its holdings are dropped (O(holdings)).
  * A peer that is not online is ignored. */

@@ -211,6 +211,11 @@ static void test_fair_k1(void) {
   mesh_tracker_withdraw(t, 2, 77, 1);
   mesh_tracker_withdraw(t, 3, 77, 1);
   assert_uniform_pick(t, 500, 7, 7, 4, 32, MESH_TIER_OTHER, 1); /* would fail if 0..3 */
+  /* the country group now has 4 holes among its 12 slots: sampled and
+   * taken-whole picks skip them and stay uniform */
+  assert_uniform_pick(t, 500, 6, 0, 4, 12, MESH_TIER_SAME_COUNTRY, 1);
+  assert_uniform_pick(t, 500, 6, 0, 4, 12, MESH_TIER_SAME_COUNTRY, 8);
+  g_assert_true(mesh_tracker_check(t));
   mesh_tracker_free(t);
 }
 
@@ -299,6 +304,7 @@ static void test_edges(void) {
   g_assert_cmpuint(mesh_tracker_query(t, 1, 0, 0, 0, 0, 4, &rng, out, NULL), ==, 0);
   g_assert_cmpint(mesh_tracker_announce(t, 3, 1, 0), ==, MESH_INVAL); /* not online */
   g_assert_cmpint(mesh_tracker_join(t, UINT32_MAX, 0, 0), ==, MESH_INVAL);
+  g_assert_cmpint(mesh_tracker_join(t, UINT32_C(0x80000000), 0, 0), ==, MESH_INVAL);
   g_assert_cmpint(mesh_tracker_join(t, 100000, 7, 1), ==, MESH_OK); /* sparse id grows */
   g_assert_cmpint(mesh_tracker_announce(t, 100000, UINT64_MAX, UINT32_MAX), ==, MESH_OK);
   /* the only holder asking for its own object finds nobody */
