@@ -229,8 +229,12 @@ static MeshStatus insert_new(MeshCache *c, uint64_t obj, uint32_t version,
                              uint64_t size, MeshTime now) {
   uint64_t w = c->unit == MESH_CACHE_OBJECTS ? 1 : size;
   if (w > c->capacity) return MESH_TOOBIG;
-  /* Reserve before evicting, so that a failure changes nothing. */
-  if (slab_reserve(c) != MESH_OK || index_reserve(c) != MESH_OK) return MESH_NOMEM;
+  /* Reserve before evicting, so that a failure changes nothing; a full
+   * cache counted in objects evicts one and reuses its slot and index room
+   * (reserving first would grow a 64-object cache to 96 slots and 128
+   * buckets that it never fills). */
+  bool reuse = c->unit == MESH_CACHE_OBJECTS && c->count >= c->capacity;
+  if (!reuse && (slab_reserve(c) != MESH_OK || index_reserve(c) != MESH_OK)) return MESH_NOMEM;
   const MeshCachePolicy *p = c->policy;
   if (p->before_insert) p->before_insert(c, obj, w);
   while (c->capacity - c->used < w) {
