@@ -721,46 +721,65 @@ static size_t sample_tier(const QueryCtx *c, const Span *s, size_t elig, size_t 
   return n;
 }
 
+/* The requester's tier for the key, or -1 if it holds no slot of it (not
+ * online, or no Rec): a cache miss into its table, so it is asked only
+ * when a count must be exact (lazily, once per query). */
+static int requester_tier(const QueryCtx *c, uint32_t key, int *memo) {
+  if (*memo != -2) return *memo;
+  const MeshTracker *t = c->t;
+  uint32_t r = c->requester;
+  *memo = r < t->peers_cap && t->peers[r].online && rec_find(&t->peers[r], key)
+              ? (int)tier_of(c, r)
+              : -1;
+  return *memo;
+}
+
+/* Picks up to need holders of a tier whose slots hold hi holders of it,
+ * one of which may be the requester. The exact count matters only when hi
+ * is need + 1 (sampled or taken whole); otherwise the requester is skipped
+ * like any ineligible slot. */
+static size_t pick_tier(const QueryCtx *c, const Span *s, uint32_t key, size_t hi, size_t need,
+                        MeshTier tier, int *memo, MeshRng *rng, uint32_t *out) {
+  if (hi == 0 || need == 0) return 0;
+  size_t elig = hi;
+  if (hi == need + 1 && requester_tier(c, key, memo) == (int)tier) elig--;
+  return sample_tier(c, s, elig, need, tier, rng, out);
+}
+
 size_t mesh_tracker_query(MeshTracker *t, uint64_t obj, uint32_t version, uint32_t requester,
                           uint32_t req_network, uint32_t req_country, size_t k, MeshRng *rng,
                           uint32_t *out_peers, MeshTier *out_tiers) {
   uint32_t key = key_find(t, obj, version);
   if (key == NIL || k == 0) return 0;
   QueryCtx c = {t, requester, req_network, req_country, true};
+  int memo = -2; /* requester_tier not asked yet */
   const Key *kk = &t->keys[key];
   uint32_t gn = req_network < COUNTRY_TAG ? group_find(t, key, req_network) : NIL;
-  uint32_t gc = req_country < COUNTRY_TAG ? group_find(t, key, req_country | COUNTRY_TAG) : NIL;
   size_t n_net = gn == NIL ? 0 : t->groups[gn].live;
-  size_t n_cty = gc == NIL ? 0 : t->groups[gc].live;
-  /* The requester's network lies in its country unless the caller says
-   * otherwise; then the network's holders count in no country tier. */
-  bool nested = req_network < t->nets_cap && t->net_country[req_network] == req_country;
-  size_t e1 = n_net, e2 = n_cty - (nested ? n_net : 0);
-  size_t e3 = kk->count - n_cty - (nested ? 0 : n_net);
-  if (requester < t->peers_cap && t->peers[requester].online &&
-      rec_find(&t->peers[requester], key)) {
-    switch (tier_of(&c, requester)) {
-    case MESH_TIER_SAME_NETWORK: e1--; break;
-    case MESH_TIER_SAME_COUNTRY: e2--; break;
-    case MESH_TIER_OTHER: e3--; break;
-    }
-  }
   size_t n = 0, m;
   if (gn != NIL) {
     c.full = false; /* a network group holds that network only */
     Span s = {.t = t, .one = &t->groups[gn], .len = t->groups[gn].len};
-    m = sample_tier(&c, &s, e1, k, MESH_TIER_SAME_NETWORK, rng, out_peers);
+    m = pick_tier(&c, &s, key, n_net, k, MESH_TIER_SAME_NETWORK, &memo, rng, out_peers);
     for (size_t i = 0; out_tiers && i < m; i++) out_tiers[n + i] = MESH_TIER_SAME_NETWORK;
     n += m;
   }
-  if (gc != NIL && n < k) {
+  if (n == k) return n; /* the country tiers are not looked at */
+  uint32_t gc = req_country < COUNTRY_TAG ? group_find(t, key, req_country | COUNTRY_TAG) : NIL;
+  size_t n_cty = gc == NIL ? 0 : t->groups[gc].live;
+  /* The requester's network lies in its country unless the caller says
+   * otherwise; then the network's holders count in no country tier. */
+  bool nested = req_network < t->nets_cap && t->net_country[req_network] == req_country;
+  if (gc != NIL) {
     /* the country group holds the network's holders too when nested */
     c.full = nested && n_net > 0;
     Span s = {.t = t, .one = &t->groups[gc], .len = t->groups[gc].len};
-    m = sample_tier(&c, &s, e2, k - n, MESH_TIER_SAME_COUNTRY, rng, out_peers + n);
+    m = pick_tier(&c, &s, key, n_cty - (nested ? n_net : 0), k - n, MESH_TIER_SAME_COUNTRY,
+                  &memo, rng, out_peers + n);
     for (size_t i = 0; out_tiers && i < m; i++) out_tiers[n + i] = MESH_TIER_SAME_COUNTRY;
     n += m;
   }
+  size_t e3 = kk->count - n_cty - (nested ? 0 : n_net);
   if (n < k && e3 > 0) {
     /* the other countries' groups hold only tier 3, unless the network
      * lies outside req_country */
@@ -768,7 +787,7 @@ size_t mesh_tracker_query(MeshTracker *t, uint64_t obj, uint32_t version, uint32
     Span s = {.t = t, .one = NULL, .key = key, .skip = req_country, .len = 0};
     for (uint32_t i = 0; i < kk->nctys; i++)
       if (kk->ctys[i].country != req_country) s.len += kk->ctys[i].len;
-    m = sample_tier(&c, &s, e3, k - n, MESH_TIER_OTHER, rng, out_peers + n);
+    m = pick_tier(&c, &s, key, e3, k - n, MESH_TIER_OTHER, &memo, rng, out_peers + n);
     for (size_t i = 0; out_tiers && i < m; i++) out_tiers[n + i] = MESH_TIER_OTHER;
     n += m;
   }
