@@ -30,7 +30,7 @@
  *      after every operation.
  *   4. No empty key and no empty group exists (they are freed at live 0);
  *      Key.ctys lists exactly the countries with a group of the key, with
- *      that group's len, at the entry the group's kpos names, and
+ *      that group's len (once per country), and
  *      Key.count is the sum of their live counts.
  *   5. A network has one country: net_country[network(p)] == country(p).
  *   6. mem equals the bytes of every live allocation.
@@ -99,7 +99,6 @@ typedef struct Group {
   uint32_t len, cap; /* slots in use (holders and holes), allocated */
   uint32_t live;     /* holders: len minus the holes */
   uint32_t hole;     /* the first hole of the free list, HOLE_END if none */
-  uint32_t kpos; /* country groups: the index of their Key.ctys entry */
   union {
     uint32_t *heap;                   /* cap > GROUP_INLINE */
     uint32_t inl[GROUP_INLINE];       /* cap == GROUP_INLINE: most groups */
@@ -373,7 +372,7 @@ static uint32_t group_reserve(MeshTracker *t, uint32_t key, uint32_t tag, bool *
     }
     Group *g = group_slot(t->groups, t->group_cap, key, tag);
     *g = (Group){.key = key, .tag = tag, .len = 0, .cap = GROUP_INLINE, .live = 0,
-                 .hole = HOLE_END, .kpos = NIL};
+                 .hole = HOLE_END};
     t->group_count++;
     gi = (uint32_t)(g - t->groups);
   }
@@ -497,6 +496,14 @@ static Rec *rec_of(MeshTracker *t, uint32_t q, uint32_t key) {
   return r;
 }
 
+/* The index of a country in a key's country list, which must hold it (a
+ * scan of at most the number of countries, in one small array: cheaper
+ * than keeping the index in every country group, 8 more bytes each). */
+static uint32_t cty_index(const Key *k, uint32_t country) {
+  for (uint32_t i = 0;; i++)
+    if (k->ctys[i].country == country) return i;
+}
+
 /* A slot for one more item (group_reserve made room): the first hole, else
  * the end. */
 static uint32_t group_take_slot(Group *g) {
@@ -549,14 +556,12 @@ static void unlink_holding(MeshTracker *t, uint32_t peer, const Rec *r) {
       uint32_t holes = g->len - g->live;
       if (holes > 4 && holes > g->live) group_compact(t, g, w);
       if (g->cap > GROUP_INLINE) arr_shrink(t, &g->u.heap, g->len, &g->cap);
-      if (w == 1) t->keys[key].ctys[g->kpos].len = g->len;
+      if (w == 1) t->keys[key].ctys[cty_index(&t->keys[key], p->country)].len = g->len;
       continue;
     }
     if (w == 1) { /* the key no longer reaches this country */
       Key *k = &t->keys[key];
-      uint32_t i = g->kpos;
-      k->ctys[i] = k->ctys[--k->nctys];
-      if (i < k->nctys) t->groups[group_find(t, key, k->ctys[i].country | COUNTRY_TAG)].kpos = i;
+      k->ctys[cty_index(k, p->country)] = k->ctys[--k->nctys];
     }
     group_delete(t, gi);
   }
@@ -611,15 +616,13 @@ MeshStatus mesh_tracker_announce(MeshTracker *t, uint32_t peer, uint64_t obj, ui
   if (t->group_cap != cap0) gn = group_find(t, key, tag_net); /* the table grew */
   Key *k = &t->keys[key];
   Group *g = &t->groups[gc];
-  if (new_cty) {
-    g->kpos = k->nctys;
-    k->ctys[k->nctys++] = (CtyEnt){p->country, 0};
-  }
+  uint32_t ci = new_cty ? k->nctys++ : cty_index(k, p->country);
+  if (new_cty) k->ctys[ci].country = p->country;
   k->count++;
   Rec r = {.key = key, .pos_cty = group_take_slot(g)};
   gitems(g)[r.pos_cty] = peer;
   g->live++;
-  k->ctys[g->kpos].len = g->len;
+  k->ctys[ci].len = g->len;
   g = &t->groups[gn];
   r.pos_net = group_take_slot(g);
   gitems(g)[r.pos_net] = peer;
@@ -863,7 +866,7 @@ bool mesh_tracker_check(const MeshTracker *t) {
     size_t sum = 0;
     for (uint32_t i = 0; i < k->nctys; i++) {
       uint32_t g = group_find(t, id, k->ctys[i].country | COUNTRY_TAG);
-      CHECK(g != NIL && t->groups[g].kpos == i && t->groups[g].len == k->ctys[i].len);
+      CHECK(g != NIL && t->groups[g].len == k->ctys[i].len);
       sum += t->groups[g].live;
       for (uint32_t j = 0; j < i; j++) CHECK(k->ctys[j].country != k->ctys[i].country);
     }
