@@ -184,6 +184,18 @@ typedef struct Xfer {
 
 enum { XFER_FREE, XFER_REQUESTED, XFER_ACTIVE, XFER_CANCELLED, XFER_FAILING };
 
+/* What a CDN edge cache holds, mirrored in a dense array by object id
+ * (have[obj] = cached version + 1, 0: not cached), so that probing the
+ * edge for the no-mesh counterfactual is one memory access instead of a
+ * hash-chain walk in a cache of hundreds of thousands of entries. Kept in
+ * step by the edge cache's on_evict (evictions, invalidations) and by
+ * cdn_fetch after each insert; checked against the cache at the end. */
+typedef struct EdgeMirror {
+  GeoModel *g;
+  uint32_t *have;                /* [cap] */
+  uint32_t cap;
+} EdgeMirror;
+
 typedef struct Answer {
   uint32_t v, session;
   uint64_t handle;
@@ -217,6 +229,7 @@ struct GeoModel {
   gsl_rng *rng_traffic, *rng_place, *rng_sel, *rng_net;
   MeshRng sel;
   MeshCache **edges;               /* [edge] */
+  EdgeMirror *edge_mirror;         /* [edge] */
   /* entities */
   GArray *visitors;                /* Visitor */
   GArray *xfers;                   /* Xfer; free list through next_free */
@@ -619,6 +632,55 @@ static void fault_apply(GeoModel *g, uint32_t fi, bool start, SimTime now) {
 
 /* ---- CDN ------------------------------------------------------------------ */
 
+static void edge_evicted(void *ud, uint64_t obj, uint32_t version, uint64_t size) {
+  EdgeMirror *m = ud;
+  (void)version;
+  (void)size;
+  if (obj < m->cap) m->have[obj] = 0;
+}
+
+static void edge_mirror_set(GeoModel *g, EdgeMirror *m, uint64_t obj, uint32_t version) {
+  g_assert_true(obj < UINT32_MAX && version < UINT32_MAX);
+  if (obj >= m->cap) {
+    uint32_t cap = m->cap ? m->cap : 1024;
+    while (cap <= obj) cap *= 2;
+    uint32_t n_obj = traffic_n_objects(g->traffic);
+    if (cap < n_obj) cap = n_obj;
+    m->have = g_renew(uint32_t, m->have, cap);
+    memset(m->have + m->cap, 0, (size_t)(cap - m->cap) * sizeof *m->have);
+    m->cap = cap;
+  }
+  m->have[obj] = version + 1;
+}
+
+static inline bool edge_mirror_has(const EdgeMirror *m, uint64_t obj, uint32_t version) {
+  return obj < m->cap && m->have[obj] == version + 1;
+}
+
+/* The mirrors hold exactly what the edge caches hold (a failure is a bug). */
+typedef struct MirrorCheck {
+  const EdgeMirror *m;
+  size_t bad;
+} MirrorCheck;
+
+static void mirror_check_one(void *ud, uint64_t obj, uint32_t version, uint64_t size) {
+  MirrorCheck *mc = ud;
+  (void)size;
+  if (!edge_mirror_has(mc->m, obj, version)) mc->bad++;
+}
+
+static void check_edge_mirrors(const GeoModel *g) {
+  for (uint32_t e = 0; e < cdn_n_edges(g->cdn); e++) {
+    const EdgeMirror *m = &g->edge_mirror[e];
+    MirrorCheck mc = {m, 0};
+    mesh_cache_foreach(g->edges[e], mirror_check_one, &mc);
+    size_t held = 0;
+    for (uint32_t o = 0; o < m->cap; o++) held += m->have[o] != 0;
+    if (mc.bad || held != mesh_cache_count(g->edges[e]))
+      g_error("invariant: edge %u mirror out of step with its cache", e);
+  }
+}
+
 /* Time to fetch an object from the visitor's edge now (the edge cache and
  * the egress counters change only when `commit`). */
 static SimTime cdn_fetch(GeoModel *g, uint32_t v, uint64_t obj, uint32_t version, uint64_t size,
@@ -658,11 +720,11 @@ static SimTime cdn_fetch(GeoModel *g, uint32_t v, uint64_t obj, uint32_t version
       g->edge_misses++;
       g->bytes_origin += size;
       g->iv_origin += size;
-      mesh_cache_insert(ec, obj, version, size, engine_now(g->engine));
+      if (mesh_cache_insert(ec, obj, version, size, engine_now(g->engine)) == MESH_OK)
+        edge_mirror_set(g, &g->edge_mirror[edge], obj, version);
     }
   } else {
-    uint32_t have;
-    hit = mesh_cache_contains(ec, obj, &have) && have == version;
+    hit = edge_mirror_has(&g->edge_mirror[edge], obj, version);
   }
   return cdn_fetch_ns(g->cdn, x->network, edge, size, share, hit);
 }
@@ -1506,6 +1568,7 @@ static double sorted_quantile(const double *v, size_t n, double q) {
 
 static void summarise(GeoModel *g) {
   check_invariants(g);
+  check_edge_mirrors(g);
   Model *b = g->base;
   model_add_scalar(b, "object_requests", (double)g->requests);
   model_add_scalar(b, "local_hits", (double)g->local_hits);
@@ -2051,8 +2114,13 @@ static void *geo_create(Model *base, const Config *cfg, GError **error) {
     g_free(w);
   }
   g->edges = g_new0(MeshCache *, cdn_n_edges(g->cdn));
+  g->edge_mirror = g_new0(EdgeMirror, cdn_n_edges(g->cdn));
   for (uint32_t e = 0; e < cdn_n_edges(g->cdn); e++) {
-    g->edges[e] = mesh_cache_new(&g->edge_cfg, NULL);
+    MeshCacheConfig ec = g->edge_cfg;
+    g->edge_mirror[e].g = g;
+    ec.on_evict = edge_evicted;
+    ec.on_evict_ud = &g->edge_mirror[e];
+    g->edges[e] = mesh_cache_new(&ec, NULL);
     g_assert_nonnull(g->edges[e]);
   }
   g->ops = (MeshAgentOps){
@@ -2109,6 +2177,10 @@ static void geo_destroy(void *impl) {
   if (g->edges) {
     for (uint32_t e = 0; e < cdn_n_edges(g->cdn); e++) mesh_cache_free(g->edges[e]);
     g_free(g->edges);
+  }
+  if (g->edge_mirror) {
+    for (uint32_t e = 0; e < cdn_n_edges(g->cdn); e++) g_free(g->edge_mirror[e].have);
+    g_free(g->edge_mirror);
   }
   if (g->net_pick) {
     for (uint32_t c = 0; c < world_n_countries(g->world); c++)
