@@ -113,6 +113,13 @@ typedef struct Visitor {
   uint8_t online, mobile, uploads_ok;
   uint8_t pump_pending;          /* on g->pump_list */
   uint8_t has_html;              /* the page starts with an HTML object (from the CDN) */
+  /* page_pump looked the requested object up in the cache already (the
+   * counterfactual needs the answer): the agent's cache_lookup of the same
+   * (obj, version), which comes next, takes this answer instead of a
+   * second lookup (the cache does not change in between) */
+  uint8_t memo_set, memo_hit;
+  uint32_t memo_version;
+  uint64_t memo_obj;
   /* the page view in progress */
   uint32_t page;
   uint32_t n_obj, next_obj, inflight, done;
@@ -184,16 +191,17 @@ typedef struct Xfer {
 
 enum { XFER_FREE, XFER_REQUESTED, XFER_ACTIVE, XFER_CANCELLED, XFER_FAILING };
 
-/* What a CDN edge cache holds, mirrored in a dense array by object id
- * (have[obj] = cached version + 1, 0: not cached), so that probing the
- * edge for the no-mesh counterfactual is one memory access instead of a
- * hash-chain walk in a cache of hundreds of thousands of entries. Kept in
- * step by the edge cache's on_evict (evictions, invalidations) and by
- * cdn_fetch after each insert; checked against the cache at the end. */
+/* Which objects a CDN edge cache holds at their CURRENT version, as a
+ * bitset by object id, so that probing the edge for the no-mesh
+ * counterfactual is one access to a few tens of KB instead of a hash-chain
+ * walk in a cache of ~10^5 entries. Kept in step by the edge cache's
+ * on_evict (evictions, invalidations: the bit clears), by cdn_fetch after
+ * each insert of a current version (it sets) and by content updates (the
+ * object's bit clears on every edge); checked against the caches at the end. */
 typedef struct EdgeMirror {
   GeoModel *g;
-  uint32_t *have;                /* [cap] */
-  uint32_t cap;
+  uint64_t *bits;                /* [cap / 64] */
+  uint32_t cap;                  /* objects covered, a multiple of 64 */
 } EdgeMirror;
 
 typedef struct Answer {
@@ -632,51 +640,67 @@ static void fault_apply(GeoModel *g, uint32_t fi, bool start, SimTime now) {
 
 /* ---- CDN ------------------------------------------------------------------ */
 
+static inline void edge_bit_clear(EdgeMirror *m, uint64_t obj) {
+  if (obj < m->cap) m->bits[obj >> 6] &= ~(UINT64_C(1) << (obj & 63));
+}
+
+static inline bool edge_bit(const EdgeMirror *m, uint64_t obj) {
+  return obj < m->cap && (m->bits[obj >> 6] >> (obj & 63) & 1);
+}
+
 static void edge_evicted(void *ud, uint64_t obj, uint32_t version, uint64_t size) {
-  EdgeMirror *m = ud;
   (void)version;
   (void)size;
-  if (obj < m->cap) m->have[obj] = 0;
+  edge_bit_clear(ud, obj); /* a cache holds one version of an object: none now */
 }
 
-static void edge_mirror_set(GeoModel *g, EdgeMirror *m, uint64_t obj, uint32_t version) {
-  g_assert_true(obj < UINT32_MAX && version < UINT32_MAX);
+/* The edge cached (obj, version): its bit sets if that is the current version. */
+static void edge_mirror_inserted(GeoModel *g, EdgeMirror *m, uint64_t obj, uint32_t version) {
+  if (version != traffic_object_version(g->traffic, (uint32_t)obj)) return;
   if (obj >= m->cap) {
-    uint32_t cap = m->cap ? m->cap : 1024;
+    uint64_t cap = m->cap ? m->cap : 1024;
     while (cap <= obj) cap *= 2;
-    uint32_t n_obj = traffic_n_objects(g->traffic);
-    if (cap < n_obj) cap = n_obj;
-    m->have = g_renew(uint32_t, m->have, cap);
-    memset(m->have + m->cap, 0, (size_t)(cap - m->cap) * sizeof *m->have);
-    m->cap = cap;
+    uint64_t n_obj = traffic_n_objects(g->traffic);
+    if (cap < n_obj) cap = (n_obj + 63) & ~UINT64_C(63);
+    g_assert_true(cap <= UINT32_MAX);
+    m->bits = g_renew(uint64_t, m->bits, cap / 64);
+    memset(m->bits + m->cap / 64, 0, (size_t)(cap - m->cap) / 8);
+    m->cap = (uint32_t)cap;
   }
-  m->have[obj] = version + 1;
+  m->bits[obj >> 6] |= UINT64_C(1) << (obj & 63);
 }
 
-static inline bool edge_mirror_has(const EdgeMirror *m, uint64_t obj, uint32_t version) {
-  return obj < m->cap && m->have[obj] == version + 1;
+/* Whether the edge holds exactly (obj, version), without touching it. */
+static inline bool edge_holds(GeoModel *g, uint32_t edge, uint64_t obj, uint32_t version) {
+  if (version == traffic_object_version(g->traffic, (uint32_t)obj))
+    return edge_bit(&g->edge_mirror[edge], obj);
+  uint32_t have;
+  return mesh_cache_contains(g->edges[edge], obj, &have) && have == version;
 }
 
-/* The mirrors hold exactly what the edge caches hold (a failure is a bug). */
+/* The mirrors agree with the edge caches (a failure is a bug). */
 typedef struct MirrorCheck {
+  const GeoModel *g;
   const EdgeMirror *m;
-  size_t bad;
+  size_t current, bad;
 } MirrorCheck;
 
 static void mirror_check_one(void *ud, uint64_t obj, uint32_t version, uint64_t size) {
   MirrorCheck *mc = ud;
   (void)size;
-  if (!edge_mirror_has(mc->m, obj, version)) mc->bad++;
+  if (version != traffic_object_version(mc->g->traffic, (uint32_t)obj)) return;
+  mc->current++;
+  if (!edge_bit(mc->m, obj)) mc->bad++;
 }
 
 static void check_edge_mirrors(const GeoModel *g) {
   for (uint32_t e = 0; e < cdn_n_edges(g->cdn); e++) {
     const EdgeMirror *m = &g->edge_mirror[e];
-    MirrorCheck mc = {m, 0};
+    MirrorCheck mc = {g, m, 0, 0};
     mesh_cache_foreach(g->edges[e], mirror_check_one, &mc);
-    size_t held = 0;
-    for (uint32_t o = 0; o < m->cap; o++) held += m->have[o] != 0;
-    if (mc.bad || held != mesh_cache_count(g->edges[e]))
+    size_t set = 0;
+    for (uint32_t w = 0; w < m->cap / 64; w++) set += (size_t)__builtin_popcountll(m->bits[w]);
+    if (mc.bad || set != mc.current)
       g_error("invariant: edge %u mirror out of step with its cache", e);
   }
 }
@@ -721,10 +745,10 @@ static SimTime cdn_fetch(GeoModel *g, uint32_t v, uint64_t obj, uint32_t version
       g->bytes_origin += size;
       g->iv_origin += size;
       if (mesh_cache_insert(ec, obj, version, size, engine_now(g->engine)) == MESH_OK)
-        edge_mirror_set(g, &g->edge_mirror[edge], obj, version);
+        edge_mirror_inserted(g, &g->edge_mirror[edge], obj, version);
     }
   } else {
-    hit = edge_mirror_has(&g->edge_mirror[edge], obj, version);
+    hit = edge_holds(g, edge, obj, version);
   }
   return cdn_fetch_ns(g->cdn, x->network, edge, size, share, hit);
 }
@@ -734,6 +758,10 @@ static SimTime cdn_fetch(GeoModel *g, uint32_t v, uint64_t obj, uint32_t version
 static bool op_cache_lookup(void *ud, uint64_t obj, uint32_t version) {
   AgentCtx *c = ud;
   Visitor *x = vis(c->g, c->v);
+  if (x->memo_set) {
+    x->memo_set = 0;
+    if (x->memo_obj == obj && x->memo_version == version) return x->memo_hit;
+  }
   return mesh_cache_lookup(x->cache, obj, version, engine_now(c->g->engine));
 }
 
@@ -1082,12 +1110,14 @@ static void page_pump(GeoModel *g, uint32_t v, SimTime now) {
     g->bytes_inflight += size;
     g->c_bytes_req[x->country] += size;
     g->n_bytes_req[x->network] += size;
+    /* The browser cache is looked up once, here: the lookup (a hit counts
+     * as a use; an older version is invalidated) is the one the page makes,
+     * whose answer also prices the counterfactual. */
+    bool local = mesh_cache_lookup(x->cache, obj, ver, now);
     /* counterfactual cost: browser cache, else the CDN as it is now */
-    uint32_t have;
-    bool local = mesh_cache_contains(x->cache, obj, &have) && have == ver;
     x->cf_cost[idx] = local ? 0 : cdn_fetch(g, v, obj, ver, size, false);
     if (!g->mesh) {
-      if (mesh_cache_lookup(x->cache, obj, ver, now)) {
+      if (local) {
         object_delivered(g, v, idx, MESH_SOURCE_LOCAL, NO_PEER);
       } else {
         SimTime d = cdn_fetch(g, v, obj, ver, size, true);
@@ -1096,9 +1126,14 @@ static void page_pump(GeoModel *g, uint32_t v, SimTime now) {
       }
       continue;
     }
+    x->memo_set = 1;
+    x->memo_hit = local;
+    x->memo_obj = obj;
+    x->memo_version = ver;
     MeshStatus st = mesh_agent_request(x->agent, now, obj, ver, size, digest_of(obj, ver),
                                        (uint64_t)x->session << 32 | idx);
     g_assert_true(st == MESH_OK);
+    g_assert_true(!x->memo_set); /* the agent asked its cache first */
   }
 }
 
@@ -2179,7 +2214,7 @@ static void geo_destroy(void *impl) {
     g_free(g->edges);
   }
   if (g->edge_mirror) {
-    for (uint32_t e = 0; e < cdn_n_edges(g->cdn); e++) g_free(g->edge_mirror[e].have);
+    for (uint32_t e = 0; e < cdn_n_edges(g->cdn); e++) g_free(g->edge_mirror[e].bits);
     g_free(g->edge_mirror);
   }
   if (g->net_pick) {
@@ -2340,6 +2375,9 @@ static void geo_run_until(Model *base, void *impl, SimTime stop, ModelProgressFn
       }
       case EV_CHANGE:
         traffic_apply_change(g->traffic, &ch);
+        if (ch.kind == TRAFFIC_CHANGE_UPDATE) /* what the edges hold is no longer current */
+          for (uint32_t e = 0; e < cdn_n_edges(g->cdn); e++)
+            edge_bit_clear(&g->edge_mirror[e], ch.object);
         traffic_next_change(g->traffic, &ch);
         if (ch.kind != TRAFFIC_CHANGE_NONE) schedule(g, ch.at_ns, EV_CHANGE, 0, 0);
         break;
