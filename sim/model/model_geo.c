@@ -110,6 +110,8 @@ typedef struct Visitor {
   uint32_t pages_left;
   uint32_t slots_used;           /* uploads in progress */
   uint32_t uploads[MAX_SLOTS];   /* their transfer slots */
+  uint32_t *fetches;             /* transfer slots it is the client of (not free) */
+  uint32_t n_fetches, fetches_cap;
   uint8_t online, mobile, uploads_ok;
   uint8_t pump_pending;          /* on g->pump_list */
   uint8_t has_html;              /* the page starts with an HTML object (from the CDN) */
@@ -929,6 +931,12 @@ static uint32_t xfer_alloc(GeoModel *g) {
 
 static void xfer_release(GeoModel *g, uint32_t i) {
   Xfer *t = &g_array_index(g->xfers, Xfer, i);
+  Visitor *c = vis(g, t->client);
+  for (uint32_t k = 0; k < c->n_fetches; k++)
+    if (c->fetches[k] == i) {
+      c->fetches[k] = c->fetches[--c->n_fetches];
+      break;
+    }
   t->state = XFER_FREE;
   t->next_free = g->xfer_free;
   g->xfer_free = i;
@@ -950,6 +958,11 @@ static void op_start_transfer(void *ud, uint64_t handle, uint32_t peer, uint64_t
   Visitor *x = vis(g, c->v), *s = vis(g, peer);
   uint32_t i = xfer_alloc(g);
   Xfer *t = &g_array_index(g->xfers, Xfer, i);
+  if (x->n_fetches == x->fetches_cap) {
+    x->fetches_cap = x->fetches_cap ? 2 * x->fetches_cap : 8;
+    x->fetches = g_renew(uint32_t, x->fetches, x->fetches_cap);
+  }
+  x->fetches[x->n_fetches++] = i;
   SimTime r = rtt(g, x->network, s->network);
   if (transfer_needs_turn(nat_of(g, c->v), nat_of(g, peer))) r += g->tp.turn_extra_rtt_ns;
   *t = (Xfer){.client = c->v, .server = peer, .client_session = x->session,
@@ -962,10 +975,16 @@ static void op_start_transfer(void *ud, uint64_t handle, uint32_t peer, uint64_t
 static void op_cancel_transfer(void *ud, uint64_t handle, uint32_t peer) {
   AgentCtx *c = ud;
   GeoModel *g = c->g;
-  for (uint32_t i = 0; i < g->xfers->len; i++) {
+  /* the lowest slot among the visitor's transfers that match (a transfer of
+   * an earlier visit, still failing, can carry the same handle) */
+  Visitor *x = vis(g, c->v);
+  uint32_t i = UINT32_MAX;
+  for (uint32_t k = 0; k < x->n_fetches; k++) {
+    Xfer *t = &g_array_index(g->xfers, Xfer, x->fetches[k]);
+    if (t->handle == handle && t->server == peer && x->fetches[k] < i) i = x->fetches[k];
+  }
+  if (i != UINT32_MAX) {
     Xfer *t = &g_array_index(g->xfers, Xfer, i);
-    if (t->state == XFER_FREE || t->client != c->v || t->handle != handle || t->server != peer)
-      continue;
     if (t->state == XFER_ACTIVE) {
       Visitor *s = vis(g, t->server);
       server_drop(g, t->server, i);
@@ -2204,6 +2223,7 @@ static void geo_destroy(void *impl) {
       g_free(x->req_at);
       g_free(x->cf_cost);
       g_free(x->timers);
+      g_free(x->fetches);
     }
     g_array_free(g->visitors, TRUE);
   }
