@@ -107,6 +107,7 @@ typedef struct Visitor {
   double up_bps, down_bps;       /* access rates */
   uint32_t network, country;
   uint32_t session;              /* visits so far */
+  uint32_t online_pos;           /* its place in g->online_ids while online */
   uint32_t pages_left;
   uint32_t slots_used;           /* uploads in progress */
   uint32_t uploads[MAX_SLOTS];   /* their transfer slots */
@@ -242,6 +243,8 @@ struct GeoModel {
   EdgeMirror *edge_mirror;         /* [edge] */
   /* entities */
   GArray *visitors;                /* Visitor */
+  GArray *online_ids;              /* uint32 visitors online, in no meaningful order:
+                                      for per-sample scans that only sum over them */
   GArray *xfers;                   /* Xfer; free list through next_free */
   uint32_t xfer_free;
   GArray *answers;                 /* Answer; free list */
@@ -1299,6 +1302,8 @@ static void arrival(GeoModel *g, SimTime now) {
   visitor_setup(g, a.visitor, &a);
   Visitor *x = vis(g, a.visitor);
   x->online = 1;
+  x->online_pos = g->online_ids->len;
+  g_array_append_val(g->online_ids, a.visitor);
   x->session++;
   x->n_timers = 0;
   x->timer_next = SIM_TIME_MAX;
@@ -1337,6 +1342,13 @@ static void add_agent_stats(MeshAgentStats *sum, const MeshAgentStats *s) {
 static void depart(GeoModel *g, uint32_t v, SimTime now) {
   Visitor *x = vis(g, v);
   x->online = 0;
+  uint32_t last = g_array_index(g->online_ids, uint32_t, g->online_ids->len - 1);
+  g_array_index(g->online_ids, uint32_t, x->online_pos) = last;
+  vis(g, last)->online_pos = x->online_pos;
+  g_array_set_size(g->online_ids, g->online_ids->len - 1);
+  /* its cache cannot change while it is offline: checked now, not at every sample */
+  if (x->cache && mesh_cache_used(x->cache) > mesh_cache_capacity(x->cache))
+    g_error("invariant: visitor %u cache over capacity", v);
   g->online--;
   uint32_t gone = churn_visit_end(g->churn, v);
   if (gone != UINT32_MAX) {       /* it will never return: free its cache */
@@ -1500,14 +1512,26 @@ static inline double config_band(GeoModel *g) {
 
 /* Invariants (1) and the caches' capacity, checked at every sample and at
  * the end: every request is served (local, mesh, CDN) or in flight, by
- * requests and by bytes. A failure is a bug. */
-static void check_invariants(const GeoModel *g) {
+ * requests and by bytes. A failure is a bug. At a sample only the visitors
+ * online are looked at (the caches of the others were checked when they
+ * left and cannot change; a day holds 10^5-10^6 visitors, most offline);
+ * at the end, every visitor. */
+static void check_invariants(const GeoModel *g, bool all) {
   uint64_t in_flight = 0;
-  for (uint32_t v = 0; v < g->visitors->len; v++) {
+  uint32_t n = all ? g->visitors->len : g->online_ids->len;
+  for (uint32_t i = 0; i < n; i++) {
+    uint32_t v = all ? i : g_array_index(g->online_ids, uint32_t, i);
     const Visitor *x = &g_array_index(g->visitors, Visitor, v);
     if (x->online) in_flight += x->inflight;
+    else if (!all) g_error("invariant: visitor %u listed online", v);
     if (x->cache && mesh_cache_used(x->cache) > mesh_cache_capacity(x->cache))
       g_error("invariant: visitor %u cache over capacity", v);
+  }
+  if (all) {
+    uint32_t online = 0;
+    for (uint32_t v = 0; v < g->visitors->len; v++) online += vis((GeoModel *)g, v)->online;
+    if (online != g->online_ids->len || online != g->online)
+      g_error("invariant: %u visitors online, %u listed", online, g->online_ids->len);
   }
   if (g->requests != g->local_hits + g->mesh_fetches + g->cdn_fetches + in_flight)
     g_error("invariant: requests %" G_GUINT64_FORMAT " != served + in flight", g->requests);
@@ -1516,7 +1540,7 @@ static void check_invariants(const GeoModel *g) {
 }
 
 static void sample(GeoModel *g, SimTime now) {
-  check_invariants(g);
+  check_invariants(g, false);
   double secs = (double)g->sample_every * 1e-9;
   model_add_sample(g->base, "online_peers", now, g->online);
   double obps = (double)g->iv_origin * 8.0 / secs;
@@ -1526,9 +1550,8 @@ static void sample(GeoModel *g, SimTime now) {
   model_add_sample(g->base, "offload", now,
                    g->iv_fetched ? (double)g->iv_mesh / (double)g->iv_fetched : 0.0);
   size_t holding = 0, channels = 0;
-  for (uint32_t v = 0; v < g->visitors->len; v++) {
-    Visitor *x = vis(g, v);
-    if (!x->online) continue;
+  for (uint32_t i = 0; i < g->online_ids->len; i++) {
+    Visitor *x = vis(g, g_array_index(g->online_ids, uint32_t, i));
     if (x->cache && mesh_cache_count(x->cache) > 0) holding++;
     if (x->agent) channels += mesh_agent_channels(x->agent);
   }
@@ -1621,7 +1644,7 @@ static double sorted_quantile(const double *v, size_t n, double q) {
 }
 
 static void summarise(GeoModel *g) {
-  check_invariants(g);
+  check_invariants(g, true);
   check_edge_mirrors(g);
   Model *b = g->base;
   model_add_scalar(b, "object_requests", (double)g->requests);
@@ -2185,6 +2208,7 @@ static void *geo_create(Model *base, const Config *cfg, GError **error) {
       .cdn_fetch = op_cdn_fetch, .arm_timer = op_arm_timer, .cancel_timer = op_cancel_timer,
       .deliver = op_deliver};
   g->visitors = g_array_new(FALSE, TRUE, sizeof(Visitor));
+  g->online_ids = g_array_new(FALSE, FALSE, sizeof(uint32_t));
   g->xfers = g_array_new(FALSE, TRUE, sizeof(Xfer));
   g->xfer_free = UINT32_MAX;
   g->answers = g_array_new(FALSE, TRUE, sizeof(Answer));
@@ -2280,6 +2304,7 @@ static void geo_destroy(void *impl) {
   if (g->origin_bps) g_array_free(g->origin_bps, TRUE);
   if (g->cdn_bps) g_array_free(g->cdn_bps, TRUE);
   if (g->pump_list) g_array_free(g->pump_list, TRUE);
+  if (g->online_ids) g_array_free(g->online_ids, TRUE);
   g_free(g);
 }
 
