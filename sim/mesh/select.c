@@ -132,8 +132,23 @@ static int item_cmp(const void *a, const void *b) {
   return (x->idx > y->idx) - (x->idx < y->idx);
 }
 
+/* item_cmp is a total order (idx breaks ties), so any correct sort gives the
+ * same result: insertion sort for the tens of candidates of a tracker answer
+ * (no call per comparison, no merge buffer), qsort beyond. */
 void mesh_select_sort(MeshSelectItem *items, size_t n) {
-  qsort(items, n, sizeof *items, item_cmp);
+  if (n > 32) {
+    qsort(items, n, sizeof *items, item_cmp);
+    return;
+  }
+  for (size_t i = 1; i < n; i++) {
+    MeshSelectItem x = items[i];
+    size_t j = i;
+    while (j > 0 && item_cmp(&items[j - 1], &x) > 0) {
+      items[j] = items[j - 1];
+      j--;
+    }
+    items[j] = x;
+  }
 }
 
 size_t mesh_select_emit(const MeshSelectItem *items, size_t n, size_t k, uint32_t *out) {

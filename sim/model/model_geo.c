@@ -107,12 +107,22 @@ typedef struct Visitor {
   double up_bps, down_bps;       /* access rates */
   uint32_t network, country;
   uint32_t session;              /* visits so far */
+  uint32_t online_pos;           /* its place in g->online_ids while online */
   uint32_t pages_left;
   uint32_t slots_used;           /* uploads in progress */
   uint32_t uploads[MAX_SLOTS];   /* their transfer slots */
+  uint32_t *fetches;             /* transfer slots it is the client of (not free) */
+  uint32_t n_fetches, fetches_cap;
   uint8_t online, mobile, uploads_ok;
   uint8_t pump_pending;          /* on g->pump_list */
   uint8_t has_html;              /* the page starts with an HTML object (from the CDN) */
+  /* page_pump looked the requested object up in the cache already (the
+   * counterfactual needs the answer): the agent's cache_lookup of the same
+   * (obj, version), which comes next, takes this answer instead of a
+   * second lookup (the cache does not change in between) */
+  uint8_t memo_set, memo_hit;
+  uint32_t memo_version;
+  uint64_t memo_obj;
   /* the page view in progress */
   uint32_t page;
   uint32_t n_obj, next_obj, inflight, done;
@@ -184,6 +194,19 @@ typedef struct Xfer {
 
 enum { XFER_FREE, XFER_REQUESTED, XFER_ACTIVE, XFER_CANCELLED, XFER_FAILING };
 
+/* Which objects a CDN edge cache holds at their CURRENT version, as a
+ * bitset by object id, so that probing the edge for the no-mesh
+ * counterfactual is one access to a few tens of KB instead of a hash-chain
+ * walk in a cache of ~10^5 entries. Kept in step by the edge cache's
+ * on_evict (evictions, invalidations: the bit clears), by cdn_fetch after
+ * each insert of a current version (it sets) and by content updates (the
+ * object's bit clears on every edge); checked against the caches at the end. */
+typedef struct EdgeMirror {
+  GeoModel *g;
+  uint64_t *bits;                /* [cap / 64] */
+  uint32_t cap;                  /* objects covered, a multiple of 64 */
+} EdgeMirror;
+
 typedef struct Answer {
   uint32_t v, session;
   uint64_t handle;
@@ -217,8 +240,11 @@ struct GeoModel {
   gsl_rng *rng_traffic, *rng_place, *rng_sel, *rng_net;
   MeshRng sel;
   MeshCache **edges;               /* [edge] */
+  EdgeMirror *edge_mirror;         /* [edge] */
   /* entities */
   GArray *visitors;                /* Visitor */
+  GArray *online_ids;              /* uint32 visitors online, in no meaningful order:
+                                      for per-sample scans that only sum over them */
   GArray *xfers;                   /* Xfer; free list through next_free */
   uint32_t xfer_free;
   GArray *answers;                 /* Answer; free list */
@@ -619,6 +645,71 @@ static void fault_apply(GeoModel *g, uint32_t fi, bool start, SimTime now) {
 
 /* ---- CDN ------------------------------------------------------------------ */
 
+static inline void edge_bit_clear(EdgeMirror *m, uint64_t obj) {
+  if (obj < m->cap) m->bits[obj >> 6] &= ~(UINT64_C(1) << (obj & 63));
+}
+
+static inline bool edge_bit(const EdgeMirror *m, uint64_t obj) {
+  return obj < m->cap && (m->bits[obj >> 6] >> (obj & 63) & 1);
+}
+
+static void edge_evicted(void *ud, uint64_t obj, uint32_t version, uint64_t size) {
+  (void)version;
+  (void)size;
+  edge_bit_clear(ud, obj); /* a cache holds one version of an object: none now */
+}
+
+/* The edge cached (obj, version): its bit sets if that is the current version. */
+static void edge_mirror_inserted(GeoModel *g, EdgeMirror *m, uint64_t obj, uint32_t version) {
+  if (version != traffic_object_version(g->traffic, (uint32_t)obj)) return;
+  if (obj >= m->cap) {
+    uint64_t cap = m->cap ? m->cap : 1024;
+    while (cap <= obj) cap *= 2;
+    uint64_t n_obj = traffic_n_objects(g->traffic);
+    if (cap < n_obj) cap = (n_obj + 63) & ~UINT64_C(63);
+    g_assert_true(cap <= UINT32_MAX);
+    m->bits = g_renew(uint64_t, m->bits, cap / 64);
+    memset(m->bits + m->cap / 64, 0, (size_t)(cap - m->cap) / 8);
+    m->cap = (uint32_t)cap;
+  }
+  m->bits[obj >> 6] |= UINT64_C(1) << (obj & 63);
+}
+
+/* Whether the edge holds exactly (obj, version), without touching it. */
+static inline bool edge_holds(GeoModel *g, uint32_t edge, uint64_t obj, uint32_t version) {
+  if (version == traffic_object_version(g->traffic, (uint32_t)obj))
+    return edge_bit(&g->edge_mirror[edge], obj);
+  uint32_t have;
+  return mesh_cache_contains(g->edges[edge], obj, &have) && have == version;
+}
+
+/* The mirrors agree with the edge caches (a failure is a bug). */
+typedef struct MirrorCheck {
+  const GeoModel *g;
+  const EdgeMirror *m;
+  size_t current, bad;
+} MirrorCheck;
+
+static void mirror_check_one(void *ud, uint64_t obj, uint32_t version, uint64_t size) {
+  MirrorCheck *mc = ud;
+  (void)size;
+  if (version != traffic_object_version(mc->g->traffic, (uint32_t)obj)) return;
+  mc->current++;
+  if (!edge_bit(mc->m, obj)) mc->bad++;
+}
+
+static void check_edge_mirrors(const GeoModel *g) {
+  for (uint32_t e = 0; e < cdn_n_edges(g->cdn); e++) {
+    const EdgeMirror *m = &g->edge_mirror[e];
+    MirrorCheck mc = {g, m, 0, 0};
+    mesh_cache_foreach(g->edges[e], mirror_check_one, &mc);
+    size_t set = 0;
+    for (uint32_t w = 0; w < m->cap / 64; w++) set += (size_t)__builtin_popcountll(m->bits[w]);
+    if (mc.bad || set != mc.current)
+      g_error("invariant: edge %u mirror out of step with its cache", e);
+  }
+}
+
 /* Time to fetch an object from the visitor's edge now (the edge cache and
  * the egress counters change only when `commit`). */
 static SimTime cdn_fetch(GeoModel *g, uint32_t v, uint64_t obj, uint32_t version, uint64_t size,
@@ -658,11 +749,11 @@ static SimTime cdn_fetch(GeoModel *g, uint32_t v, uint64_t obj, uint32_t version
       g->edge_misses++;
       g->bytes_origin += size;
       g->iv_origin += size;
-      mesh_cache_insert(ec, obj, version, size, engine_now(g->engine));
+      if (mesh_cache_insert(ec, obj, version, size, engine_now(g->engine)) == MESH_OK)
+        edge_mirror_inserted(g, &g->edge_mirror[edge], obj, version);
     }
   } else {
-    uint32_t have;
-    hit = mesh_cache_contains(ec, obj, &have) && have == version;
+    hit = edge_holds(g, edge, obj, version);
   }
   return cdn_fetch_ns(g->cdn, x->network, edge, size, share, hit);
 }
@@ -672,6 +763,10 @@ static SimTime cdn_fetch(GeoModel *g, uint32_t v, uint64_t obj, uint32_t version
 static bool op_cache_lookup(void *ud, uint64_t obj, uint32_t version) {
   AgentCtx *c = ud;
   Visitor *x = vis(c->g, c->v);
+  if (x->memo_set) {
+    x->memo_set = 0;
+    if (x->memo_obj == obj && x->memo_version == version) return x->memo_hit;
+  }
   return mesh_cache_lookup(x->cache, obj, version, engine_now(c->g->engine));
 }
 
@@ -839,6 +934,12 @@ static uint32_t xfer_alloc(GeoModel *g) {
 
 static void xfer_release(GeoModel *g, uint32_t i) {
   Xfer *t = &g_array_index(g->xfers, Xfer, i);
+  Visitor *c = vis(g, t->client);
+  for (uint32_t k = 0; k < c->n_fetches; k++)
+    if (c->fetches[k] == i) {
+      c->fetches[k] = c->fetches[--c->n_fetches];
+      break;
+    }
   t->state = XFER_FREE;
   t->next_free = g->xfer_free;
   g->xfer_free = i;
@@ -860,6 +961,11 @@ static void op_start_transfer(void *ud, uint64_t handle, uint32_t peer, uint64_t
   Visitor *x = vis(g, c->v), *s = vis(g, peer);
   uint32_t i = xfer_alloc(g);
   Xfer *t = &g_array_index(g->xfers, Xfer, i);
+  if (x->n_fetches == x->fetches_cap) {
+    x->fetches_cap = x->fetches_cap ? 2 * x->fetches_cap : 8;
+    x->fetches = g_renew(uint32_t, x->fetches, x->fetches_cap);
+  }
+  x->fetches[x->n_fetches++] = i;
   SimTime r = rtt(g, x->network, s->network);
   if (transfer_needs_turn(nat_of(g, c->v), nat_of(g, peer))) r += g->tp.turn_extra_rtt_ns;
   *t = (Xfer){.client = c->v, .server = peer, .client_session = x->session,
@@ -872,10 +978,16 @@ static void op_start_transfer(void *ud, uint64_t handle, uint32_t peer, uint64_t
 static void op_cancel_transfer(void *ud, uint64_t handle, uint32_t peer) {
   AgentCtx *c = ud;
   GeoModel *g = c->g;
-  for (uint32_t i = 0; i < g->xfers->len; i++) {
+  /* the lowest slot among the visitor's transfers that match (a transfer of
+   * an earlier visit, still failing, can carry the same handle) */
+  Visitor *x = vis(g, c->v);
+  uint32_t i = UINT32_MAX;
+  for (uint32_t k = 0; k < x->n_fetches; k++) {
+    Xfer *t = &g_array_index(g->xfers, Xfer, x->fetches[k]);
+    if (t->handle == handle && t->server == peer && x->fetches[k] < i) i = x->fetches[k];
+  }
+  if (i != UINT32_MAX) {
     Xfer *t = &g_array_index(g->xfers, Xfer, i);
-    if (t->state == XFER_FREE || t->client != c->v || t->handle != handle || t->server != peer)
-      continue;
     if (t->state == XFER_ACTIVE) {
       Visitor *s = vis(g, t->server);
       server_drop(g, t->server, i);
@@ -1020,12 +1132,14 @@ static void page_pump(GeoModel *g, uint32_t v, SimTime now) {
     g->bytes_inflight += size;
     g->c_bytes_req[x->country] += size;
     g->n_bytes_req[x->network] += size;
+    /* The browser cache is looked up once, here: the lookup (a hit counts
+     * as a use; an older version is invalidated) is the one the page makes,
+     * whose answer also prices the counterfactual. */
+    bool local = mesh_cache_lookup(x->cache, obj, ver, now);
     /* counterfactual cost: browser cache, else the CDN as it is now */
-    uint32_t have;
-    bool local = mesh_cache_contains(x->cache, obj, &have) && have == ver;
     x->cf_cost[idx] = local ? 0 : cdn_fetch(g, v, obj, ver, size, false);
     if (!g->mesh) {
-      if (mesh_cache_lookup(x->cache, obj, ver, now)) {
+      if (local) {
         object_delivered(g, v, idx, MESH_SOURCE_LOCAL, NO_PEER);
       } else {
         SimTime d = cdn_fetch(g, v, obj, ver, size, true);
@@ -1034,9 +1148,14 @@ static void page_pump(GeoModel *g, uint32_t v, SimTime now) {
       }
       continue;
     }
+    x->memo_set = 1;
+    x->memo_hit = local;
+    x->memo_obj = obj;
+    x->memo_version = ver;
     MeshStatus st = mesh_agent_request(x->agent, now, obj, ver, size, digest_of(obj, ver),
                                        (uint64_t)x->session << 32 | idx);
     g_assert_true(st == MESH_OK);
+    g_assert_true(!x->memo_set); /* the agent asked its cache first */
   }
 }
 
@@ -1183,6 +1302,8 @@ static void arrival(GeoModel *g, SimTime now) {
   visitor_setup(g, a.visitor, &a);
   Visitor *x = vis(g, a.visitor);
   x->online = 1;
+  x->online_pos = g->online_ids->len;
+  g_array_append_val(g->online_ids, a.visitor);
   x->session++;
   x->n_timers = 0;
   x->timer_next = SIM_TIME_MAX;
@@ -1221,6 +1342,13 @@ static void add_agent_stats(MeshAgentStats *sum, const MeshAgentStats *s) {
 static void depart(GeoModel *g, uint32_t v, SimTime now) {
   Visitor *x = vis(g, v);
   x->online = 0;
+  uint32_t last = g_array_index(g->online_ids, uint32_t, g->online_ids->len - 1);
+  g_array_index(g->online_ids, uint32_t, x->online_pos) = last;
+  vis(g, last)->online_pos = x->online_pos;
+  g_array_set_size(g->online_ids, g->online_ids->len - 1);
+  /* its cache cannot change while it is offline: checked now, not at every sample */
+  if (x->cache && mesh_cache_used(x->cache) > mesh_cache_capacity(x->cache))
+    g_error("invariant: visitor %u cache over capacity", v);
   g->online--;
   uint32_t gone = churn_visit_end(g->churn, v);
   if (gone != UINT32_MAX) {       /* it will never return: free its cache */
@@ -1384,14 +1512,26 @@ static inline double config_band(GeoModel *g) {
 
 /* Invariants (1) and the caches' capacity, checked at every sample and at
  * the end: every request is served (local, mesh, CDN) or in flight, by
- * requests and by bytes. A failure is a bug. */
-static void check_invariants(const GeoModel *g) {
+ * requests and by bytes. A failure is a bug. At a sample only the visitors
+ * online are looked at (the caches of the others were checked when they
+ * left and cannot change; a day holds 10^5-10^6 visitors, most offline);
+ * at the end, every visitor. */
+static void check_invariants(const GeoModel *g, bool all) {
   uint64_t in_flight = 0;
-  for (uint32_t v = 0; v < g->visitors->len; v++) {
+  uint32_t n = all ? g->visitors->len : g->online_ids->len;
+  for (uint32_t i = 0; i < n; i++) {
+    uint32_t v = all ? i : g_array_index(g->online_ids, uint32_t, i);
     const Visitor *x = &g_array_index(g->visitors, Visitor, v);
     if (x->online) in_flight += x->inflight;
+    else if (!all) g_error("invariant: visitor %u listed online", v);
     if (x->cache && mesh_cache_used(x->cache) > mesh_cache_capacity(x->cache))
       g_error("invariant: visitor %u cache over capacity", v);
+  }
+  if (all) {
+    uint32_t online = 0;
+    for (uint32_t v = 0; v < g->visitors->len; v++) online += vis((GeoModel *)g, v)->online;
+    if (online != g->online_ids->len || online != g->online)
+      g_error("invariant: %u visitors online, %u listed", online, g->online_ids->len);
   }
   if (g->requests != g->local_hits + g->mesh_fetches + g->cdn_fetches + in_flight)
     g_error("invariant: requests %" G_GUINT64_FORMAT " != served + in flight", g->requests);
@@ -1400,7 +1540,7 @@ static void check_invariants(const GeoModel *g) {
 }
 
 static void sample(GeoModel *g, SimTime now) {
-  check_invariants(g);
+  check_invariants(g, false);
   double secs = (double)g->sample_every * 1e-9;
   model_add_sample(g->base, "online_peers", now, g->online);
   double obps = (double)g->iv_origin * 8.0 / secs;
@@ -1410,9 +1550,8 @@ static void sample(GeoModel *g, SimTime now) {
   model_add_sample(g->base, "offload", now,
                    g->iv_fetched ? (double)g->iv_mesh / (double)g->iv_fetched : 0.0);
   size_t holding = 0, channels = 0;
-  for (uint32_t v = 0; v < g->visitors->len; v++) {
-    Visitor *x = vis(g, v);
-    if (!x->online) continue;
+  for (uint32_t i = 0; i < g->online_ids->len; i++) {
+    Visitor *x = vis(g, g_array_index(g->online_ids, uint32_t, i));
     if (x->cache && mesh_cache_count(x->cache) > 0) holding++;
     if (x->agent) channels += mesh_agent_channels(x->agent);
   }
@@ -1505,7 +1644,8 @@ static double sorted_quantile(const double *v, size_t n, double q) {
 }
 
 static void summarise(GeoModel *g) {
-  check_invariants(g);
+  check_invariants(g, true);
+  check_edge_mirrors(g);
   Model *b = g->base;
   model_add_scalar(b, "object_requests", (double)g->requests);
   model_add_scalar(b, "local_hits", (double)g->local_hits);
@@ -2051,8 +2191,13 @@ static void *geo_create(Model *base, const Config *cfg, GError **error) {
     g_free(w);
   }
   g->edges = g_new0(MeshCache *, cdn_n_edges(g->cdn));
+  g->edge_mirror = g_new0(EdgeMirror, cdn_n_edges(g->cdn));
   for (uint32_t e = 0; e < cdn_n_edges(g->cdn); e++) {
-    g->edges[e] = mesh_cache_new(&g->edge_cfg, NULL);
+    MeshCacheConfig ec = g->edge_cfg;
+    g->edge_mirror[e].g = g;
+    ec.on_evict = edge_evicted;
+    ec.on_evict_ud = &g->edge_mirror[e];
+    g->edges[e] = mesh_cache_new(&ec, NULL);
     g_assert_nonnull(g->edges[e]);
   }
   g->ops = (MeshAgentOps){
@@ -2063,6 +2208,7 @@ static void *geo_create(Model *base, const Config *cfg, GError **error) {
       .cdn_fetch = op_cdn_fetch, .arm_timer = op_arm_timer, .cancel_timer = op_cancel_timer,
       .deliver = op_deliver};
   g->visitors = g_array_new(FALSE, TRUE, sizeof(Visitor));
+  g->online_ids = g_array_new(FALSE, FALSE, sizeof(uint32_t));
   g->xfers = g_array_new(FALSE, TRUE, sizeof(Xfer));
   g->xfer_free = UINT32_MAX;
   g->answers = g_array_new(FALSE, TRUE, sizeof(Answer));
@@ -2101,6 +2247,7 @@ static void geo_destroy(void *impl) {
       g_free(x->req_at);
       g_free(x->cf_cost);
       g_free(x->timers);
+      g_free(x->fetches);
     }
     g_array_free(g->visitors, TRUE);
   }
@@ -2109,6 +2256,10 @@ static void geo_destroy(void *impl) {
   if (g->edges) {
     for (uint32_t e = 0; e < cdn_n_edges(g->cdn); e++) mesh_cache_free(g->edges[e]);
     g_free(g->edges);
+  }
+  if (g->edge_mirror) {
+    for (uint32_t e = 0; e < cdn_n_edges(g->cdn); e++) g_free(g->edge_mirror[e].bits);
+    g_free(g->edge_mirror);
   }
   if (g->net_pick) {
     for (uint32_t c = 0; c < world_n_countries(g->world); c++)
@@ -2153,6 +2304,7 @@ static void geo_destroy(void *impl) {
   if (g->origin_bps) g_array_free(g->origin_bps, TRUE);
   if (g->cdn_bps) g_array_free(g->cdn_bps, TRUE);
   if (g->pump_list) g_array_free(g->pump_list, TRUE);
+  if (g->online_ids) g_array_free(g->online_ids, TRUE);
   g_free(g);
 }
 
@@ -2268,6 +2420,9 @@ static void geo_run_until(Model *base, void *impl, SimTime stop, ModelProgressFn
       }
       case EV_CHANGE:
         traffic_apply_change(g->traffic, &ch);
+        if (ch.kind == TRAFFIC_CHANGE_UPDATE) /* what the edges hold is no longer current */
+          for (uint32_t e = 0; e < cdn_n_edges(g->cdn); e++)
+            edge_bit_clear(&g->edge_mirror[e], ch.object);
         traffic_next_change(g->traffic, &ch);
         if (ch.kind != TRAFFIC_CHANGE_NONE) schedule(g, ch.at_ns, EV_CHANGE, 0, 0);
         break;
