@@ -110,7 +110,9 @@ typedef struct Visitor {
   uint32_t online_pos;           /* its place in g->online_ids while online */
   uint32_t pages_left;
   uint32_t slots_used;           /* uploads in progress */
-  uint32_t uploads[MAX_SLOTS];   /* their transfer slots */
+  uint32_t *uploads;             /* [upload_slots] their transfer slots; NULL if it never
+                                    uploads (most of a day's visitors are offline: not
+                                    inline, 256 bytes each) */
   uint32_t *fetches;             /* transfer slots it is the client of (not free) */
   uint32_t n_fetches, fetches_cap;
   uint8_t online, mobile, uploads_ok;
@@ -1285,6 +1287,7 @@ static void visitor_setup(GeoModel *g, uint32_t v, const ChurnArrival *a) {
                  (uint32_t)gsl_ran_discrete(g->rng_place, g->net_pick[a->country]);
     x->mobile = a->device == CHURN_MOBILE;
     x->uploads_ok = a->uploads;
+    if (x->uploads_ok) x->uploads = g_new(uint32_t, g->tp.upload_slots ? g->tp.upload_slots : 1);
     x->down_bps = transfer_bandwidth_quantile(wc->dl_mbps, gsl_rng_uniform_pos(g->rng_place));
     x->up_bps = transfer_bandwidth_quantile(wc->ul_mbps, gsl_rng_uniform_pos(g->rng_place)) *
                 churn_upload_factor(g->churn, a->device);
@@ -2262,6 +2265,7 @@ static void geo_destroy(void *impl) {
       g_free(x->cf_cost);
       g_free(x->timers);
       g_free(x->fetches);
+      g_free(x->uploads);
     }
     g_array_free(g->visitors, TRUE);
   }
