@@ -72,6 +72,7 @@ struct MeshAgent {
   uint32_t nchans, chans_cap;
 
   PeerMem *mem;
+  uint32_t *mem_peer;   /* [peer_memory] mem[i].peer, scanned instead of mem */
   uint32_t nmem;
 
   MeshCandidate *scratch; /* candidates with the agent's knowledge overlaid */
@@ -132,8 +133,9 @@ MeshAgent *mesh_agent_new(uint32_t peer, uint32_t network, uint32_t country,
   a->backoff = params->bowout_ns;
   a->sel = mesh_selector_new(strategy, sel_params, a->ap);
   a->mem = mesh_alloc(a->ap, params->peer_memory * sizeof *a->mem);
+  a->mem_peer = mesh_alloc(a->ap, params->peer_memory * sizeof *a->mem_peer);
   a->picks = mesh_alloc(a->ap, MESH_AGENT_MAX_ATTEMPTS * sizeof *a->picks);
-  if (!a->sel || !a->mem || !a->picks) {
+  if (!a->sel || !a->mem || !a->mem_peer || !a->picks) {
     mesh_agent_free(a);
     return NULL;
   }
@@ -148,6 +150,7 @@ void mesh_agent_free(MeshAgent *a) {
   mesh_free(ap, a->reqs, a->reqs_cap * sizeof *a->reqs);
   mesh_free(ap, a->chans, a->chans_cap * sizeof *a->chans);
   mesh_free(ap, a->mem, a->p.peer_memory * sizeof *a->mem);
+  mesh_free(ap, a->mem_peer, a->p.peer_memory * sizeof *a->mem_peer);
   mesh_free(ap, a->scratch, a->scratch_cap * sizeof *a->scratch);
   mesh_free(ap, a->picks, MESH_AGENT_MAX_ATTEMPTS * sizeof *a->picks);
   mesh_free(ap, a, sizeof *a);
@@ -194,21 +197,29 @@ static void req_release_slot(MeshAgent *a, Req *r) {
 
 /* ---- peer memory ------------------------------------------------------ */
 
+/* The peers are scanned in a dense array of ids (a few cache lines for 64
+ * peers, called for every candidate of every answer); the records only for
+ * the match, or for the least recently used one when a new peer replaces it. */
 static PeerMem *mem_find(MeshAgent *a, uint32_t peer, MeshTime now, bool create) {
-  PeerMem *oldest = NULL;
   for (uint32_t i = 0; i < a->nmem; i++) {
+    if (a->mem_peer[i] != peer) continue;
     PeerMem *m = &a->mem[i];
-    if (m->peer == peer) {
-      m->last_used = now;
-      if (m->failures && now - m->last_failure >= a->p.failure_memory_ns) m->failures = 0;
-      return m;
-    }
-    if (!oldest || m->last_used < oldest->last_used) oldest = m;
+    m->last_used = now;
+    if (m->failures && now - m->last_failure >= a->p.failure_memory_ns) m->failures = 0;
+    return m;
   }
   if (!create) return NULL;
-  PeerMem *m = a->nmem < a->p.peer_memory ? &a->mem[a->nmem++] : oldest;
-  *m = (PeerMem){.peer = peer, .last_used = now};
-  return m;
+  uint32_t slot;
+  if (a->nmem < a->p.peer_memory) {
+    slot = a->nmem++;
+  } else {
+    slot = 0; /* the first of the least recently used */
+    for (uint32_t i = 1; i < a->nmem; i++)
+      if (a->mem[i].last_used < a->mem[slot].last_used) slot = i;
+  }
+  a->mem[slot] = (PeerMem){.peer = peer, .last_used = now};
+  a->mem_peer[slot] = peer;
+  return &a->mem[slot];
 }
 
 /* ---- channels --------------------------------------------------------- */

@@ -292,6 +292,23 @@ bool mesh_cache_contains(const MeshCache *c, uint64_t obj, uint32_t *version_out
   return e != NULL;
 }
 
+void mesh_cache_prefetch(const MeshCache *c, uint64_t obj, bool deep) {
+#if defined(__GNUC__)
+  if (!c->log2_buckets) return;
+  MeshCacheEntry *const *slot = &c->buckets[bucket_of(obj, c->log2_buckets)];
+  if (!deep) {
+    __builtin_prefetch(slot);
+    return;
+  }
+  const MeshCacheEntry *e = *slot;
+  if (e) __builtin_prefetch(e);
+#else
+  (void)c;
+  (void)obj;
+  (void)deep;
+#endif
+}
+
 MeshStatus mesh_cache_remove(MeshCache *c, uint64_t obj) {
   MeshCacheEntry *e = find(c, obj);
   if (!e) return MESH_NOTFOUND;

@@ -116,6 +116,12 @@ MeshStatus mesh_cache_insert(MeshCache *c, uint64_t obj, uint32_t version,
  * NULL). No policy side effect. */
 bool mesh_cache_contains(const MeshCache *c, uint64_t obj, uint32_t *version_out);
 
+/* A hint that `obj` will be looked up soon: starts bringing the memory a
+ * lookup reads into the CPU caches (deep: also the first entry of its index
+ * chain, which reads the index slot now). Changes nothing in the cache; a
+ * hint about an object that is not cached is harmless. */
+void mesh_cache_prefetch(const MeshCache *c, uint64_t obj, bool deep);
+
 /* Remove `obj` (no on_evict call, no ghost history). MESH_NOTFOUND if absent. */
 MeshStatus mesh_cache_remove(MeshCache *c, uint64_t obj);
 

@@ -110,7 +110,9 @@ typedef struct Visitor {
   uint32_t online_pos;           /* its place in g->online_ids while online */
   uint32_t pages_left;
   uint32_t slots_used;           /* uploads in progress */
-  uint32_t uploads[MAX_SLOTS];   /* their transfer slots */
+  uint32_t *uploads;             /* [upload_slots] their transfer slots; NULL if it never
+                                    uploads (most of a day's visitors are offline: not
+                                    inline, 256 bytes each) */
   uint32_t *fetches;             /* transfer slots it is the client of (not free) */
   uint32_t n_fetches, fetches_cap;
   uint8_t online, mobile, uploads_ok;
@@ -758,6 +760,13 @@ static SimTime cdn_fetch(GeoModel *g, uint32_t v, uint64_t obj, uint32_t version
   return cdn_fetch_ns(g->cdn, x->network, edge, size, share, hit);
 }
 
+/* The visitor will fetch obj from its edge when an event pending now fires:
+ * start loading the edge cache's index slot (a hint, no effect on results). */
+static void cdn_prefetch(GeoModel *g, uint32_t v, uint64_t obj) {
+  uint32_t edge = cdn_edge_of(g->cdn, vis(g, v)->network);
+  mesh_cache_prefetch(g->edges[edge], obj, false);
+}
+
 /* ---- agent actions (MeshAgentOps) --------------------------------------- */
 
 static bool op_cache_lookup(void *ud, uint64_t obj, uint32_t version) {
@@ -811,6 +820,7 @@ static void op_tracker_query(void *ud, uint64_t handle, uint64_t obj, uint32_t v
     /* no session: no candidates, at once (the agent goes to the CDN) */
     g->queries_unsignaled++;
     a->n = 0;
+    cdn_prefetch(g, c->v, obj);
     schedule(g, now, EV_ANSWER, slot, 0);
     return;
   }
@@ -838,6 +848,7 @@ static void op_tracker_query(void *ud, uint64_t handle, uint64_t obj, uint32_t v
     };
   }
   a->n = (uint32_t)kept;
+  if (kept == 0) cdn_prefetch(g, c->v, obj); /* the answer sends the request to the CDN */
   schedule(g, now + dc_signal(g, c->v, 1), EV_ANSWER, slot, 0);
 }
 
@@ -972,6 +983,7 @@ static void op_start_transfer(void *ud, uint64_t handle, uint32_t peer, uint64_t
               .server_session = s->session, .handle = handle, .obj = obj, .version = version,
               .size = traffic_object_size(g->traffic, (uint32_t)obj), .rtt = r,
               .state = XFER_REQUESTED, .gen = t->gen + 1, .next_free = UINT32_MAX};
+  if (s->cache) mesh_cache_prefetch(s->cache, obj, false); /* looked up when it arrives */
   schedule(g, engine_now(g->engine) + r / 2, EV_XFER_ARRIVE, i, t->gen);
 }
 
@@ -1123,6 +1135,10 @@ static void page_pump(GeoModel *g, uint32_t v, SimTime now) {
          x->inflight < g->tp.download_slots) {
     uint32_t idx = x->next_obj++;
     uint32_t obj = objs[idx];
+    /* the page's next objects are looked up next (often within this event,
+     * after a local hit): start loading their index slots and entries now */
+    if (idx + 2 < x->n_obj) mesh_cache_prefetch(x->cache, objs[idx + 2], false);
+    if (idx + 1 < x->n_obj) mesh_cache_prefetch(x->cache, objs[idx + 1], true);
     uint64_t size = traffic_object_size(g->traffic, obj);
     uint32_t ver = traffic_object_version(g->traffic, obj);
     x->inflight++;
@@ -1271,6 +1287,7 @@ static void visitor_setup(GeoModel *g, uint32_t v, const ChurnArrival *a) {
                  (uint32_t)gsl_ran_discrete(g->rng_place, g->net_pick[a->country]);
     x->mobile = a->device == CHURN_MOBILE;
     x->uploads_ok = a->uploads;
+    if (x->uploads_ok) x->uploads = g_new(uint32_t, g->tp.upload_slots ? g->tp.upload_slots : 1);
     x->down_bps = transfer_bandwidth_quantile(wc->dl_mbps, gsl_rng_uniform_pos(g->rng_place));
     x->up_bps = transfer_bandwidth_quantile(wc->ul_mbps, gsl_rng_uniform_pos(g->rng_place)) *
                 churn_upload_factor(g->churn, a->device);
@@ -2248,6 +2265,7 @@ static void geo_destroy(void *impl) {
       g_free(x->cf_cost);
       g_free(x->timers);
       g_free(x->fetches);
+      g_free(x->uploads);
     }
     g_array_free(g->visitors, TRUE);
   }
