@@ -105,6 +105,34 @@ static void test_run_and_determinism(Fixture *f, gconstpointer data) {
   g_assert_false(g_file_test(results_dir, G_FILE_TEST_EXISTS)); /* --no-db */
 }
 
+/* meshsim re-executes itself with glibc's huge-page tunable (main.c) unless
+ * MESHSIM_THP=0: where the heap's pages come from must not change a
+ * result. (Under the sanitizers and valgrind it never re-executes, and the
+ * two runs are the same program.) */
+static void test_huge_pages_same_results(Fixture *f, gconstpointer data) {
+  (void)data;
+  g_autofree char *scn = source_path("scenarios/bench/reference.ini");
+  const char *args[] = {"run", scn, "--quiet", "--no-db", "--json", "--set", "peers.count=2000",
+                        "--set", "run.duration=20min", NULL};
+  g_autoptr(GPtrArray) argv = argv_of(args);
+  char *outs[2] = {NULL, NULL};
+  for (int thp = 0; thp < 2; thp++) {
+    g_auto(GStrv) env = g_environ_unsetenv(g_get_environ(), "GLIBC_TUNABLES");
+    env = thp ? g_environ_unsetenv(env, "MESHSIM_THP")
+              : g_environ_setenv(env, "MESHSIM_THP", "0", TRUE);
+    int status = 0;
+    g_autoptr(GError) e = NULL;
+    g_assert_true(g_spawn_sync(f->dir, (char **)argv->pdata, env, G_SPAWN_DEFAULT, NULL, NULL,
+                               &outs[thp], NULL, &status, &e));
+    g_assert_no_error(e);
+    g_assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  }
+  g_assert_nonnull(strstr(outs[0], "\"object_requests\": "));
+  g_assert_cmpstr(outs[0], ==, outs[1]);
+  g_free(outs[0]);
+  g_free(outs[1]);
+}
+
 static void test_newer_schema_refused(Fixture *f, gconstpointer data) {
   (void)data;
   /* A database of a newer schema (user_version 99): exit 2, named, untouched. */
@@ -147,6 +175,8 @@ int main(int argc, char **argv) {
   g_test_add_func("/cli/commands", test_unknown_command);
   g_test_add("/cli/run-determinism", Fixture, NULL, fx_setup, test_run_and_determinism, fx_teardown);
   g_test_add("/cli/newer-schema", Fixture, NULL, fx_setup, test_newer_schema_refused, fx_teardown);
+  g_test_add("/cli/huge-pages", Fixture, NULL, fx_setup, test_huge_pages_same_results,
+             fx_teardown);
   g_test_add_func("/cli/readme-keys", test_readme_keys);
   return g_test_run();
 }
