@@ -74,10 +74,12 @@ struct Cdn {
   uint32_t *edge_country;      /* [edge] country index */
   uint32_t *country_edge;      /* [country] edge */
   int64_t *own_rtt;            /* [network] RTT to its own edge */
+  int64_t *origin_rtt;         /* [edge] RTT from the edge to the origin (every miss) */
   uint32_t origin_country;
 };
 
 static int64_t edge_rtt(const Cdn *c, uint32_t network, uint32_t edge);
+static int64_t origin_rtt(const Cdn *c, uint32_t edge);
 
 void cdn_params_init_defaults(CdnParams *p) {
   memset(p, 0, sizeof *p);
@@ -123,6 +125,8 @@ Cdn *cdn_new(const World *w, const CdnParams *p, GError **error) {
   uint32_t nn = world_n_networks(w);
   c->own_rtt = g_new(int64_t, nn);
   for (uint32_t n = 0; n < nn; n++) c->own_rtt[n] = edge_rtt(c, n, cdn_edge_of(c, n));
+  c->origin_rtt = g_new(int64_t, c->n_edges);
+  for (uint32_t e = 0; e < c->n_edges; e++) c->origin_rtt[e] = origin_rtt(c, e);
   return c;
 }
 
@@ -130,6 +134,7 @@ void cdn_free(Cdn *c) {
   if (!c) return;
   g_free(c->country_edge);
   g_free(c->own_rtt);
+  g_free(c->origin_rtt);
   g_free(c->edge_country);
   g_free(c);
 }
@@ -163,6 +168,11 @@ static int64_t edge_rtt(const Cdn *c, uint32_t network, uint32_t edge) {
 }
 
 int64_t cdn_origin_rtt_ns(const Cdn *c, uint32_t edge) {
+  g_assert_true(edge < c->n_edges);
+  return c->origin_rtt[edge];
+}
+
+static int64_t origin_rtt(const Cdn *c, uint32_t edge) {
   uint32_t ec = cdn_edge_country(c, edge);
   if (ec == c->origin_country) return 2 * INT64_C(1000000);
   const WorldCountry *a = world_country(c->w, ec), *b = world_country(c->w, c->origin_country);

@@ -433,6 +433,53 @@ static void fail_one(Host *h, MeshTime now, uint64_t obj, uint32_t peer) {
   next(h, A_UNTIMER);
 }
 
+/* The peer memory holds peer_memory peers; a new one replaces the least
+ * recently used (a lookup for an answer counts as a use), whose failures
+ * are then forgotten. max_failures = 1: a remembered failure excludes. */
+static void test_peer_memory_lru(void) {
+  MeshAgentParams p;
+  mesh_agent_params_default(&p);
+  p.peer_memory = 2;
+  p.bowout_errors = 0;
+  MeshSelectParams sp;
+  mesh_select_params_default(&sp);
+  sp.max_failures = 1;
+  Host *h = host_new(&p, &sp);
+  fail_one(h, 0, 5, 9); /* remembers 9 (used at 0 s) */
+  next(h, A_CDN);
+  fail_one(h, 1 * S, 6, 8); /* and 8 (1 s) */
+  next(h, A_CDN);
+  /* 9 is excluded; looking it up makes it used at 2 s: 8 is now the oldest */
+  uint64_t q = ask(h, 2 * S, 7, 7);
+  MeshCandidate c[2] = {peer_at(9, 10), peer_at(7, 10)};
+  mesh_agent_on_tracker_answer(h->agent, 2 * S, q, c, 2);
+  next(h, A_UNTIMER);
+  g_assert_cmpuint(next(h, A_OPEN).peer, ==, 7);
+  next(h, A_TIMER);
+  mesh_agent_on_channel_failed(h->agent, 3 * S, 7); /* 7 replaces 8, not 9 */
+  next(h, A_UNTIMER);
+  next(h, A_CDN);
+  no_more(h);
+  q = ask(h, 4 * S, 8, 8);
+  MeshCandidate c8 = peer_at(8, 10);
+  mesh_agent_on_tracker_answer(h->agent, 4 * S, q, &c8, 1);
+  next(h, A_UNTIMER);
+  g_assert_cmpuint(next(h, A_OPEN).peer, ==, 8); /* forgotten: usable */
+  next(h, A_TIMER);
+  q = ask(h, 4 * S, 9, 9);
+  MeshCandidate c9 = peer_at(9, 10);
+  mesh_agent_on_tracker_answer(h->agent, 4 * S, q, &c9, 1);
+  next(h, A_UNTIMER);
+  next(h, A_CDN); /* 9 still remembered */
+  q = ask(h, 4 * S, 10, 10);
+  MeshCandidate c7 = peer_at(7, 10);
+  mesh_agent_on_tracker_answer(h->agent, 4 * S, q, &c7, 1);
+  next(h, A_UNTIMER);
+  next(h, A_CDN); /* and 7 */
+  no_more(h);
+  host_free(h);
+}
+
 static void test_bowout(void) {
   MeshAgentParams p;
   mesh_agent_params_default(&p);
@@ -700,6 +747,7 @@ int main(int argc, char **argv) {
   g_test_add_func("/agent/channel-cap", test_channel_cap);
   g_test_add_func("/agent/abort-transfer", test_abort_transfer);
   g_test_add_func("/agent/evicted-and-uncacheable", test_evicted_and_uncacheable);
+  g_test_add_func("/agent/peer-memory-lru", test_peer_memory_lru);
   g_test_add_func("/agent/bad-params", test_bad_params);
   g_test_add_func("/agent/many-in-flight", test_many_in_flight);
   return g_test_run();

@@ -246,6 +246,9 @@ static void test_reference(gconstpointer data) {
       uint64_t size = (uint64_t)g_test_rand_int_range(1, 50);
       int op = g_test_rand_int_range(0, 100);
       s.nlog = r.nlog = 0;
+      /* a prefetch hint (any object, either depth) must change nothing the
+       * reference does not also see: it runs before every operation */
+      mesh_cache_prefetch(c, (uint64_t)g_test_rand_int_range(0, UNIVERSE), k & 1);
       if (op < 40) {
         g_assert_cmpint(mesh_cache_lookup(c, o, current[o], k), ==, ref_lookup(&r, o, current[o]));
       } else if (op < 50) {

@@ -96,6 +96,28 @@ static void test_counterfactual_equals_nomesh(void) {
   g_assert_cmpfloat(scalar(m2, "visits"), ==, scalar(m, "visits"));
 }
 
+/* The counterfactual prices an edge hit from a mirror of what each edge
+ * holds (a bitset of objects cached at their current version); the run with
+ * the mesh off looks the edge cache itself up. Small edges (constant
+ * evictions) and frequent content (publications, updates) must still give
+ * the same page loads both ways; the run also checks the mirrors against the
+ * caches at its end (an error aborts it). */
+static void test_counterfactual_small_edges(void) {
+  const char *sets[] = {"run.duration=4h",         "churn.concurrent=20", "peers.mesh=false",
+                        "cdn.edge_capacity=20MB", "traffic.publish_per_day=2000",
+                        "traffic.new_page_rank=1", NULL};
+  g_autoptr(Model) m = run_geo(sets);
+  g_assert_cmpfloat(scalar(m, "page_views_completed"), >, 100);
+  double hit = scalar(m, "edge_hit_ratio");
+  g_assert_cmpfloat(hit, >, 0.05); /* edges both hit and miss */
+  g_assert_cmpfloat(hit, <, 0.95);
+  /* origin bytes beyond 20 MB per edge: edges evicted */
+  g_assert_cmpfloat(scalar(m, "origin_bytes"), >, 20e6 * 16);
+  double a = scalar(m, "page_load_mean_s"), b = scalar(m, "page_load_nomesh_mean_s");
+  g_assert_cmpfloat(fabs(a - b), <=, 1e-9 * a);
+  g_assert_cmpfloat(scalar(m, "page_load_p95_s"), ==, scalar(m, "page_load_nomesh_p95_s"));
+}
+
 static void test_determinism(void) {
   const char *sets[] = {"run.duration=30min", "churn.concurrent=50", NULL};
   g_autoptr(Model) a = run_geo(sets);
@@ -160,6 +182,7 @@ int main(int argc, char **argv) {
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/geo/conservation", test_conservation);
   g_test_add_func("/geo/counterfactual", test_counterfactual_equals_nomesh);
+  g_test_add_func("/geo/counterfactual-small-edges", test_counterfactual_small_edges);
   g_test_add_func("/geo/determinism", test_determinism);
   g_test_add_func("/geo/mean-online", test_mean_online);
   g_test_add_func("/geo/footprint", test_footprint);
