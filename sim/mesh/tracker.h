@@ -19,7 +19,7 @@
  * every byte the tracker holds from its allocator). The per-(key, network)
  * groups cost more per holding when they are small: 47 bytes at 100k peers
  * in 500 networks. Under churn, holes waiting to be refilled (tracker.c)
- * add to that: the reference model at 1M peers ends with 47 bytes per
+ * add to that: the reference model at 1M peers ends with about 47 bytes per
  * online holding.
  */
 #ifndef MESH_TRACKER_H
