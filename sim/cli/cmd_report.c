@@ -133,6 +133,23 @@ static const char *param_of(const GArray *params, const char *key) {
   return NULL;
 }
 
+/* Opens the database read-only and lists its runs, for every kind of
+ * report; a failure is one line on stderr and the exit code to return. */
+static int open_runs(const char *path, ResultsDb **db, GPtrArray **runs) {
+  g_autoptr(GError) error = NULL;
+  *db = results_open_readonly(path, &error);
+  if (!*db) {
+    fprintf(stderr, "meshsim report: %s\n", error->message);
+    return CLI_EXIT_BADINPUT;
+  }
+  *runs = results_list_runs(*db, &error);
+  if (!*runs) {
+    fprintf(stderr, "meshsim report: %s\n", error->message);
+    return CLI_EXIT_FAIL;
+  }
+  return CLI_EXIT_OK;
+}
+
 int cmd_report_capacity(int argc, char **argv) {
   g_autofree char *target = NULL, *vary = NULL;
   g_auto(GStrv) where = NULL;
@@ -176,16 +193,10 @@ int cmd_report_capacity(int argc, char **argv) {
       fprintf(stderr, "meshsim report: --where '%s': expected SECTION.KEY=VALUE\n", where[i]);
       return CLI_EXIT_BADINPUT;
     }
-  g_autoptr(ResultsDb) db = results_open_readonly(argv[1], &error);
-  if (!db) {
-    fprintf(stderr, "%s\n", error->message);
-    return CLI_EXIT_BADINPUT;
-  }
-  g_autoptr(GPtrArray) runs = results_list_runs(db, &error);
-  if (!runs) {
-    fprintf(stderr, "%s\n", error->message);
-    return CLI_EXIT_FAIL;
-  }
+  g_autoptr(ResultsDb) db = NULL;
+  g_autoptr(GPtrArray) runs = NULL;
+  int orc = open_runs(argv[1], &db, &runs);
+  if (orc != CLI_EXIT_OK) return orc;
   g_autoptr(GPtrArray) points = g_ptr_array_new_with_free_func(cap_point_free);
   gboolean metric_seen = FALSE;
   for (guint i = 0; i < runs->len; i++) {
@@ -730,16 +741,10 @@ static int report_general(int argc, char **argv) {
     return CLI_EXIT_BADINPUT;
   }
   const char *path = argv[1];
-  g_autoptr(ResultsDb) db = results_open_readonly(path, &error);
-  if (!db) {
-    fprintf(stderr, "meshsim report: %s\n", error->message);
-    return CLI_EXIT_BADINPUT;
-  }
-  g_autoptr(GPtrArray) runs = results_list_runs(db, &error);
-  if (!runs) {
-    fprintf(stderr, "meshsim report: %s\n", error->message);
-    return CLI_EXIT_FAIL;
-  }
+  g_autoptr(ResultsDb) db = NULL;
+  g_autoptr(GPtrArray) runs = NULL;
+  int orc = open_runs(path, &db, &runs);
+  if (orc != CLI_EXIT_OK) return orc;
   g_autoptr(GString) o = g_string_new(NULL);
   int rc;
   if (run_id == 0 && report_is_sweep(runs)) {
