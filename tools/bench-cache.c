@@ -30,7 +30,7 @@ int main(int argc, char **argv) {
   uint32_t *ids = malloc(m * sizeof *ids), *sizes = malloc(n * sizeof *sizes);
   uint64_t total = 0;
   for (uint64_t i = 0; i < n; i++) total += sizes[i] = (uint32_t)trace_zipf_size(&z, i);
-  TraceRng r;
+  RngXoshiro r;
   trace_rng_seed(&r, 1);
   for (uint64_t i = 0; i < m; i++) ids[i] = (uint32_t)trace_zipf_draw(&z, &r);
   uint64_t cap = (uint64_t)((double)(bytes ? total : n) * share);

@@ -89,7 +89,7 @@ static Result replay(const Source *src, const MeshCachePolicy *p, uint64_t capac
   if (!c) g_error("mesh_cache_new(%s, %" G_GUINT64_FORMAT ") failed", p ? "policy" : "?", capacity);
   Result r = {0};
   if (src->synthetic) {
-    TraceRng rng;
+    RngXoshiro rng;
     trace_rng_seed(&rng, seed);
     for (uint64_t i = 0; i < src->requests; i++) {
       uint64_t obj = trace_zipf_draw(&src->zipf, &rng);
@@ -204,7 +204,7 @@ int cmd_cache(int argc, char **argv) {
     for (gint64 i = 0; i < objects; i++) src.zsize[i] = (uint32_t)trace_zipf_size(&src.zipf, (uint64_t)i);
     /* working set: the distinct objects the stream requests */
     guint8 *seen = g_new0(guint8, (size_t)objects / 8 + 1);
-    TraceRng rng;
+    RngXoshiro rng;
     trace_rng_seed(&rng, (uint64_t)seed);
     for (uint64_t i = 0; i < src.requests; i++) {
       uint64_t o = trace_zipf_draw(&src.zipf, &rng);

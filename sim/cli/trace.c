@@ -172,24 +172,8 @@ void trace_clear(Trace *t) {
 
 /* ---- synthetic --------------------------------------------------------- */
 
-void trace_rng_seed(TraceRng *r, uint64_t seed) {
-  uint64_t x = seed;
-  for (int i = 0; i < 4; i++) r->s[i] = splitmix64(x += UINT64_C(0x9e3779b97f4a7c15));
-}
-
-static inline uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
-
-uint64_t trace_rng_next(TraceRng *r) {   /* xoshiro256** 1.0 */
-  uint64_t *s = r->s;
-  uint64_t result = rotl(s[1] * 5, 7) * 9;
-  uint64_t t = s[1] << 17;
-  s[2] ^= s[0];
-  s[3] ^= s[1];
-  s[1] ^= s[2];
-  s[0] ^= s[3];
-  s[2] ^= t;
-  s[3] = rotl(s[3], 45);
-  return result;
+void trace_rng_seed(RngXoshiro *r, uint64_t seed) {
+  rng_xoshiro_seed(r, seed + UINT64_C(0x9e3779b97f4a7c15));
 }
 
 void trace_zipf_init(TraceZipf *z, double alpha, uint64_t n, uint64_t seed) {

@@ -28,6 +28,8 @@
 #include <glib.h>
 #include <stdint.h>
 
+#include "core/rng.h"
+
 typedef struct TraceReq {
   uint64_t obj;
   uint64_t size;
@@ -55,19 +57,18 @@ typedef struct TraceZipf {
   uint64_t seed;
 } TraceZipf;
 
-typedef struct TraceRng {
-  uint64_t s[4];
-} TraceRng;
 
 void trace_zipf_init(TraceZipf *z, double alpha, uint64_t n, uint64_t seed);
 void trace_zipf_clear(TraceZipf *z);
-void trace_rng_seed(TraceRng *r, uint64_t seed);
-uint64_t trace_rng_next(TraceRng *r);
+/* The replay's generator (core/rng.h's xoshiro256**), seeded one SplitMix64
+ * step ahead of rng_xoshiro_seed(seed): the seeding of the first synthetic
+ * traces, kept so that their figures reproduce. */
+void trace_rng_seed(RngXoshiro *r, uint64_t seed);
 /* Object size in bytes of synthetic object i. */
 uint64_t trace_zipf_size(const TraceZipf *z, uint64_t i);
 
-static inline uint64_t trace_zipf_draw(const TraceZipf *z, TraceRng *r) {
-  uint64_t x = trace_rng_next(r);
+static inline uint64_t trace_zipf_draw(const TraceZipf *z, RngXoshiro *r) {
+  uint64_t x = rng_xoshiro_next(r);
   uint64_t i = (uint64_t)(((__uint128_t)(x >> 32) * z->n) >> 32);
   return (uint32_t)x < z->threshold[i] ? i : z->alias[i];
 }

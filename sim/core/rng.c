@@ -31,32 +31,18 @@
 _Static_assert(ULONG_MAX == UINT64_MAX,
                "the xoshiro256** gsl_rng_type needs a 64-bit unsigned long");
 
-typedef struct Xoshiro256 {
-  uint64_t s[4];
-} Xoshiro256;
-
-static inline uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
-
-static inline uint64_t xoshiro_next(Xoshiro256 *x) {
-  uint64_t *s = x->s;
-  uint64_t result = rotl(s[1] * 5, 7) * 9;
-  uint64_t t = s[1] << 17;
-  s[2] ^= s[0];
-  s[3] ^= s[1];
-  s[1] ^= s[2];
-  s[0] ^= s[3];
-  s[2] ^= t;
-  s[3] = rotl(s[3], 45);
-  return result;
-}
-
-static void xoshiro_set(void *vstate, unsigned long seed) {
-  Xoshiro256 *x = vstate;
-  uint64_t sm = (uint64_t)seed;
+void rng_xoshiro_seed(RngXoshiro *x, uint64_t seed) {
+  uint64_t sm = seed;
   for (int i = 0; i < 4; i++) x->s[i] = core_splitmix64_next(&sm);
   /* SplitMix64 is a bijection of its counter, so four consecutive outputs
    * are never all zero; keep the check for the record. */
   CORE_CHECK(x->s[0] | x->s[1] | x->s[2] | x->s[3], "xoshiro256** zero state");
+}
+
+static inline uint64_t xoshiro_next(void *vstate) { return rng_xoshiro_next(vstate); }
+
+static void xoshiro_set(void *vstate, unsigned long seed) {
+  rng_xoshiro_seed(vstate, (uint64_t)seed);
 }
 
 static unsigned long xoshiro_get(void *vstate) {
@@ -71,7 +57,7 @@ static const gsl_rng_type xoshiro_type = {
   .name = "xoshiro256**",
   .max = ULONG_MAX,
   .min = 0,
-  .size = sizeof(Xoshiro256),
+  .size = sizeof(RngXoshiro),
   .set = xoshiro_set,
   .get = xoshiro_get,
   .get_double = xoshiro_get_double,

@@ -42,4 +42,28 @@ uint64_t rng_next64(gsl_rng *r);
 /* A MeshRng view of a gsl_rng (the gsl_rng stays owned by the caller). */
 MeshRng rng_mesh_view(gsl_rng *r);
 
+/* xoshiro256** itself (Blackman and Vigna), the generator behind
+ * rng_stream_new(), for loops that draw 64-bit words by the million
+ * without a call through GSL per draw (the trace replays of sim/cli). */
+typedef struct RngXoshiro {
+  uint64_t s[4];
+} RngXoshiro;
+
+/* The state from a 64-bit seed: four consecutive SplitMix64 outputs. */
+void rng_xoshiro_seed(RngXoshiro *x, uint64_t seed);
+
+static inline uint64_t rng_xoshiro_next(RngXoshiro *x) {
+  uint64_t *s = x->s;
+  uint64_t r = s[1] * 5;
+  r = ((r << 7) | (r >> 57)) * 9;
+  uint64_t t = s[1] << 17;
+  s[2] ^= s[0];
+  s[3] ^= s[1];
+  s[1] ^= s[2];
+  s[0] ^= s[3];
+  s[2] ^= t;
+  s[3] = (s[3] << 45) | (s[3] >> 19);
+  return r;
+}
+
 #endif /* CORE_RNG_H */
