@@ -342,8 +342,15 @@ bool mesh_agent_bowed_out(const MeshAgent *a, MeshTime now) { return now < a->bo
 
 MeshStatus mesh_agent_request(MeshAgent *a, MeshTime now, uint64_t obj, uint32_t version,
                               uint64_t size_bytes, uint64_t digest, uint64_t cookie) {
+  return mesh_agent_request_looked_up(a, now, obj, version, size_bytes, digest, cookie,
+                                      a->ops->cache_lookup(a->ud, obj, version));
+}
+
+MeshStatus mesh_agent_request_looked_up(MeshAgent *a, MeshTime now, uint64_t obj,
+                                        uint32_t version, uint64_t size_bytes, uint64_t digest,
+                                        uint64_t cookie, bool local_hit) {
   a->stats.requests++;
-  if (a->ops->cache_lookup(a->ud, obj, version)) {
+  if (local_hit) {
     a->stats.local_hits++;
     a->ops->deliver(a->ud, cookie, MESH_SOURCE_LOCAL, NIL);
     return MESH_OK;

@@ -152,6 +152,12 @@ void mesh_agent_free(MeshAgent *a);
  * `digest`. MESH_NOMEM when no request slot can be allocated. */
 MeshStatus mesh_agent_request(MeshAgent *a, MeshTime now, uint64_t obj, uint32_t version,
                               uint64_t size_bytes, uint64_t digest, uint64_t cookie);
+/* The same for a host that has looked the object up in its cache itself
+ * (it needs the answer too: local_hit when it holds (obj, version));
+ * ops->cache_lookup is then not called for this request. */
+MeshStatus mesh_agent_request_looked_up(MeshAgent *a, MeshTime now, uint64_t obj,
+                                        uint32_t version, uint64_t size_bytes, uint64_t digest,
+                                        uint64_t cookie, bool local_hit);
 
 /* Events. */
 void mesh_agent_on_tracker_answer(MeshAgent *a, MeshTime now, uint64_t handle,

@@ -118,13 +118,6 @@ typedef struct Visitor {
   uint8_t online, mobile, uploads_ok;
   uint8_t pump_pending;          /* on g->pump_list */
   uint8_t has_html;              /* the page starts with an HTML object (from the CDN) */
-  /* page_pump looked the requested object up in the cache already (the
-   * counterfactual needs the answer): the agent's cache_lookup of the same
-   * (obj, version), which comes next, takes this answer instead of a
-   * second lookup (the cache does not change in between) */
-  uint8_t memo_set, memo_hit;
-  uint32_t memo_version;
-  uint64_t memo_obj;
   /* the page view in progress */
   uint32_t page;
   uint32_t n_obj, next_obj, inflight, done;
@@ -772,10 +765,6 @@ static void cdn_prefetch(GeoModel *g, uint32_t v, uint64_t obj) {
 static bool op_cache_lookup(void *ud, uint64_t obj, uint32_t version) {
   AgentCtx *c = ud;
   Visitor *x = vis(c->g, c->v);
-  if (x->memo_set) {
-    x->memo_set = 0;
-    if (x->memo_obj == obj && x->memo_version == version) return x->memo_hit;
-  }
   return mesh_cache_lookup(x->cache, obj, version, engine_now(c->g->engine));
 }
 
@@ -1164,14 +1153,10 @@ static void page_pump(GeoModel *g, uint32_t v, SimTime now) {
       }
       continue;
     }
-    x->memo_set = 1;
-    x->memo_hit = local;
-    x->memo_obj = obj;
-    x->memo_version = ver;
-    MeshStatus st = mesh_agent_request(x->agent, now, obj, ver, size, digest_of(obj, ver),
-                                       (uint64_t)x->session << 32 | idx);
+    MeshStatus st = mesh_agent_request_looked_up(x->agent, now, obj, ver, size,
+                                                 digest_of(obj, ver),
+                                                 (uint64_t)x->session << 32 | idx, local);
     g_assert_true(st == MESH_OK);
-    g_assert_true(!x->memo_set); /* the agent asked its cache first */
   }
 }
 

@@ -189,6 +189,27 @@ static void test_local_hit(void) {
   host_free(h);
 }
 
+/* A host that looked the object up itself passes the answer: the agent
+ * follows it (here against the host's cache, which holds nothing) and does
+ * not look again. */
+static void test_looked_up(void) {
+  Host *h = host_new(NULL, NULL);
+  g_assert_cmpint(mesh_agent_request_looked_up(h->agent, 0, 42, 0, 1000, 1, 77, true), ==,
+                  MESH_OK);
+  Entry d = next(h, A_DELIVER);
+  g_assert_cmpuint(d.handle, ==, 77);
+  g_assert_cmpint(d.src, ==, MESH_SOURCE_LOCAL);
+  no_more(h);
+  g_assert_cmpuint(mesh_agent_stats(h->agent)->local_hits, ==, 1);
+  g_assert_cmpuint(mesh_agent_stats(h->agent)->requests, ==, 1);
+  h->cached[h->ncached++] = 43 << 8; /* held, but the host says it missed */
+  g_assert_cmpint(mesh_agent_request_looked_up(h->agent, 0, 43, 0, 1000, 1, 78, false), ==,
+                  MESH_OK);
+  g_assert_cmpuint(mesh_agent_stats(h->agent)->local_hits, ==, 1);
+  g_assert_cmpuint(mesh_agent_in_flight(h->agent), ==, 1);
+  host_free(h);
+}
+
 static void test_no_candidate_cdn(void) {
   Host *h = host_new(NULL, NULL);
   uint64_t q = ask(h, 0, 5, 50);
@@ -731,6 +752,7 @@ static void test_many_in_flight(void) {
 int main(int argc, char **argv) {
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/agent/local-hit", test_local_hit);
+  g_test_add_func("/agent/looked-up", test_looked_up);
   g_test_add_func("/agent/no-candidate-cdn", test_no_candidate_cdn);
   g_test_add_func("/agent/mesh-success-channel-reuse", test_mesh_success_and_channel_reuse);
   g_test_add_func("/agent/failover/connect-timeout", test_failover_connect_timeout);
