@@ -1,12 +1,15 @@
 /*
  * tracker.c: the signaling index (see tracker.h for the contract).
  *
- * Layout. A "key" is (object, version), interned to a dense key id. For
- * every key there are two kinds of arrays of the peer ids that hold it:
+ * Layout. A "key" is (object, version), interned to a dense key id (the
+ * key index holds the identity beside the id, so a lookup reads one slot
+ * of it and no Key). For every key there are two kinds of arrays of the
+ * peer ids that hold it:
  *   - one per (key, network) of the holders there    (Group, tag = network)
  *   - one per (key, country) of the holders there    (Group, tag = country|TOP)
- * and the key keeps the list of its countries with their holder counts
- * (Key.ctys; a country group knows its entry there). Each peer owns a
+ * and the key keeps the list of its countries with their groups' extents
+ * (Key.ctys, inline up to two countries; a country's entry is found by a
+ * scan). Each peer owns a
  * small open-addressing table of Rec {key, pos_net, pos_cty}: its holdings,
  * with the back-indexes of its slot in those two arrays, so that a withdraw
  * finds its two slots in O(1). Slots are stable: a withdraw leaves a hole
@@ -84,14 +87,36 @@ typedef struct CtyEnt {
   uint32_t country, len; /* len: the country group's slots (its extent) */
 } CtyEnt;
 
+#define KEY_INLINE 2
+
 typedef struct Key {
   uint64_t obj;
-  CtyEnt *ctys; /* countries with a group of this key; NULL: a free id */
   uint32_t version;
-  uint32_t count; /* holders */
-  uint32_t nctys, ctys_cap;
-  uint32_t next_free;
+  uint32_t count;    /* holders */
+  uint32_t nctys;    /* countries with a group of this key */
+  uint32_t ctys_cap; /* KEY_INLINE: in u.inl; 0: a free id */
+  union {
+    CtyEnt *heap;            /* ctys_cap > KEY_INLINE */
+    CtyEnt inl[KEY_INLINE];  /* most keys reach one or two countries */
+    uint32_t next_free;      /* ctys_cap == 0 */
+  } u;
 } Key;
+
+/* A key's countries, inline while they fit (no allocation for the many
+ * keys held in one or two countries: most keys live and die with one
+ * holder). */
+static CtyEnt *kctys(Key *k) { return k->ctys_cap > KEY_INLINE ? k->u.heap : k->u.inl; }
+static const CtyEnt *kctys_c(const Key *k) {
+  return k->ctys_cap > KEY_INLINE ? k->u.heap : k->u.inl;
+}
+
+/* An entry of the key index: the key's identity inline, so that a lookup
+ * (and the backward shift of a deletion) reads no Key. */
+typedef struct KeySlot {
+  uint64_t obj;
+  uint32_t version;
+  uint32_t id; /* NIL: empty */
+} KeySlot;
 
 typedef struct Group {
   uint32_t key; /* NIL: empty slot */
@@ -125,7 +150,7 @@ struct MeshTracker {
 
   Key *keys;
   uint32_t keys_cap, keys_used, key_free, key_count;
-  uint32_t *key_index; /* key ids, NIL empty; power-of-two size */
+  KeySlot *key_index; /* power-of-two size */
   uint32_t key_index_cap;
 
   Group *groups; /* open addressing, power-of-two size */
@@ -260,28 +285,28 @@ static uint32_t key_find(const MeshTracker *t, uint64_t obj, uint32_t version) {
   if (t->key_count == 0) return NIL;
   uint32_t mask = t->key_index_cap - 1;
   for (uint32_t i = (uint32_t)key_hash(obj, version) & mask;; i = (i + 1) & mask) {
-    uint32_t id = t->key_index[i];
-    if (id == NIL) return NIL;
-    if (t->keys[id].obj == obj && t->keys[id].version == version) return id;
+    const KeySlot *e = &t->key_index[i];
+    if (e->id == NIL) return NIL;
+    if (e->obj == obj && e->version == version) return e->id;
   }
 }
 
-static void key_index_put(uint32_t *index, uint32_t cap, const Key *keys, uint32_t id) {
+static void key_index_put(KeySlot *index, uint32_t cap, KeySlot e) {
   uint32_t mask = cap - 1;
-  uint32_t i = (uint32_t)key_hash(keys[id].obj, keys[id].version) & mask;
-  while (index[i] != NIL) i = (i + 1) & mask;
-  index[i] = id;
+  uint32_t i = (uint32_t)key_hash(e.obj, e.version) & mask;
+  while (index[i].id != NIL) i = (i + 1) & mask;
+  index[i] = e;
 }
 
 /* Creates a key with room for one holder; NIL when out of memory. */
 static uint32_t key_create(MeshTracker *t, uint64_t obj, uint32_t version) {
   if ((uint64_t)(t->key_count + 1) * 2 > t->key_index_cap) { /* load <= 1/2 */
     uint32_t nc = t->key_index_cap ? t->key_index_cap * 2 : 16;
-    uint32_t *n = t_alloc(t, (size_t)nc * sizeof *n);
+    KeySlot *n = t_alloc(t, (size_t)nc * sizeof *n);
     if (!n) return NIL;
-    memset(n, 0xff, (size_t)nc * sizeof *n);
+    for (uint32_t i = 0; i < nc; i++) n[i] = (KeySlot){.id = NIL};
     for (uint32_t i = 0; i < t->key_index_cap; i++)
-      if (t->key_index[i] != NIL) key_index_put(n, nc, t->keys, t->key_index[i]);
+      if (t->key_index[i].id != NIL) key_index_put(n, nc, t->key_index[i]);
     t_free(t, t->key_index, (size_t)t->key_index_cap * sizeof *n);
     t->key_index = n;
     t->key_index_cap = nc;
@@ -293,18 +318,17 @@ static uint32_t key_create(MeshTracker *t, uint64_t obj, uint32_t version) {
     t->keys = n;
     t->keys_cap = nc;
   }
-  CtyEnt *ctys = t_alloc(t, 2 * sizeof *ctys);
-  if (!ctys) return NIL;
   uint32_t id;
   if (t->key_free != NIL) {
     id = t->key_free;
-    t->key_free = t->keys[id].next_free;
+    t->key_free = t->keys[id].u.next_free;
   } else {
     id = t->keys_used++;
   }
-  t->keys[id] = (Key){.obj = obj, .ctys = ctys, .version = version, .count = 0, .nctys = 0,
-                      .ctys_cap = 2, .next_free = NIL};
-  key_index_put(t->key_index, t->key_index_cap, t->keys, id);
+  t->keys[id] = (Key){.obj = obj, .version = version, .count = 0, .nctys = 0,
+                      .ctys_cap = KEY_INLINE};
+  key_index_put(t->key_index, t->key_index_cap,
+                (KeySlot){.obj = obj, .version = version, .id = id});
   t->key_count++;
   return id;
 }
@@ -313,22 +337,21 @@ static void key_delete(MeshTracker *t, uint32_t id) {
   Key *k = &t->keys[id];
   uint32_t mask = t->key_index_cap - 1;
   uint32_t i = (uint32_t)key_hash(k->obj, k->version) & mask;
-  while (t->key_index[i] != id) i = (i + 1) & mask;
+  while (t->key_index[i].id != id) i = (i + 1) & mask;
   for (uint32_t j = i;;) { /* backward shift */
     j = (j + 1) & mask;
-    uint32_t o = t->key_index[j];
-    if (o == NIL) break;
-    uint32_t h = (uint32_t)key_hash(t->keys[o].obj, t->keys[o].version) & mask;
+    const KeySlot *o = &t->key_index[j];
+    if (o->id == NIL) break;
+    uint32_t h = (uint32_t)key_hash(o->obj, o->version) & mask;
     if (!cyclic_between(i, h, j)) {
-      t->key_index[i] = o;
+      t->key_index[i] = *o;
       i = j;
     }
   }
-  t->key_index[i] = NIL;
-  t_free(t, k->ctys, (size_t)k->ctys_cap * sizeof *k->ctys);
-  k->ctys = NULL;
+  t->key_index[i].id = NIL;
+  if (k->ctys_cap > KEY_INLINE) t_free(t, k->u.heap, (size_t)k->ctys_cap * sizeof(CtyEnt));
   k->count = k->nctys = k->ctys_cap = 0;
-  k->next_free = t->key_free;
+  k->u.next_free = t->key_free;
   t->key_free = id;
   t->key_count--;
 }
@@ -435,14 +458,15 @@ void mesh_tracker_free(MeshTracker *t) {
   for (uint32_t p = 0; p < t->peers_cap; p++)
     t_free(t, t->peers[p].recs, (size_t)t->peers[p].cap * sizeof(Rec));
   for (uint32_t k = 0; k < t->keys_used; k++)
-    t_free(t, t->keys[k].ctys, (size_t)t->keys[k].ctys_cap * sizeof(CtyEnt));
+    if (t->keys[k].ctys_cap > KEY_INLINE)
+      t_free(t, t->keys[k].u.heap, (size_t)t->keys[k].ctys_cap * sizeof(CtyEnt));
   for (uint32_t g = 0; g < t->group_cap; g++)
     if (t->groups[g].key != NIL && t->groups[g].cap > GROUP_INLINE)
       t_free(t, t->groups[g].u.heap, (size_t)t->groups[g].cap * sizeof(uint32_t));
   t_free(t, t->peers, (size_t)t->peers_cap * sizeof(Peer));
   t_free(t, t->net_country, (size_t)t->nets_cap * sizeof(uint32_t));
   t_free(t, t->keys, (size_t)t->keys_cap * sizeof(Key));
-  t_free(t, t->key_index, (size_t)t->key_index_cap * sizeof(uint32_t));
+  t_free(t, t->key_index, (size_t)t->key_index_cap * sizeof(KeySlot));
   t_free(t, t->groups, (size_t)t->group_cap * sizeof(Group));
   const MeshAllocator *ap = t->ap;
   MeshAllocator copy = t->alloc;
@@ -501,7 +525,7 @@ static Rec *rec_of(MeshTracker *t, uint32_t q, uint32_t key) {
  * than keeping the index in every country group, 8 more bytes each). */
 static uint32_t cty_index(const Key *k, uint32_t country) {
   for (uint32_t i = 0;; i++)
-    if (k->ctys[i].country == country) return i;
+    if (kctys_c(k)[i].country == country) return i;
 }
 
 /* A slot for one more item (group_reserve made room): the first hole, else
@@ -556,12 +580,12 @@ static void unlink_holding(MeshTracker *t, uint32_t peer, const Rec *r) {
       uint32_t holes = g->len - g->live;
       if (holes > 4 && holes > g->live) group_compact(t, g, w);
       if (g->cap > GROUP_INLINE) arr_shrink(t, &g->u.heap, g->len, &g->cap);
-      if (w == 1) t->keys[key].ctys[cty_index(&t->keys[key], p->country)].len = g->len;
+      if (w == 1) kctys(&t->keys[key])[cty_index(&t->keys[key], p->country)].len = g->len;
       continue;
     }
     if (w == 1) { /* the key no longer reaches this country */
       Key *k = &t->keys[key];
-      k->ctys[cty_index(k, p->country)] = k->ctys[--k->nctys];
+      kctys(k)[cty_index(k, p->country)] = kctys(k)[--k->nctys];
     }
     group_delete(t, gi);
   }
@@ -600,9 +624,14 @@ MeshStatus mesh_tracker_announce(MeshTracker *t, uint32_t peer, uint64_t obj, ui
     Key *k = &t->keys[key];
     if (k->nctys == k->ctys_cap) {
       uint32_t nc = k->ctys_cap + k->ctys_cap / 2 + 1;
-      CtyEnt *n = t_realloc(t, k->ctys, (size_t)k->ctys_cap * sizeof *n, (size_t)nc * sizeof *n);
+      CtyEnt *n;
+      if (k->ctys_cap == KEY_INLINE) { /* inline -> heap */
+        if ((n = t_alloc(t, (size_t)nc * sizeof *n))) memcpy(n, k->u.inl, sizeof k->u.inl);
+      } else {
+        n = t_realloc(t, k->u.heap, (size_t)k->ctys_cap * sizeof *n, (size_t)nc * sizeof *n);
+      }
       if ((ok = n != NULL)) {
-        k->ctys = n;
+        k->u.heap = n;
         k->ctys_cap = nc;
       }
     }
@@ -617,12 +646,12 @@ MeshStatus mesh_tracker_announce(MeshTracker *t, uint32_t peer, uint64_t obj, ui
   Key *k = &t->keys[key];
   Group *g = &t->groups[gc];
   uint32_t ci = new_cty ? k->nctys++ : cty_index(k, p->country);
-  if (new_cty) k->ctys[ci].country = p->country;
+  if (new_cty) kctys(k)[ci].country = p->country;
   k->count++;
   Rec r = {.key = key, .pos_cty = group_take_slot(g)};
   gitems(g)[r.pos_cty] = peer;
   g->live++;
-  k->ctys[ci].len = g->len;
+  kctys(k)[ci].len = g->len;
   g = &t->groups[gn];
   r.pos_net = group_take_slot(g);
   gitems(g)[r.pos_net] = peer;
@@ -677,7 +706,7 @@ typedef struct Span {
 } Span;
 
 static const Group *span_group(const Span *s, uint32_t j) {
-  const CtyEnt *e = &s->t->keys[s->key].ctys[j];
+  const CtyEnt *e = &kctys_c(&s->t->keys[s->key])[j];
   return &s->t->groups[group_find(s->t, s->key, e->country | COUNTRY_TAG)];
 }
 
@@ -685,9 +714,9 @@ static uint32_t span_at(const Span *s, size_t i) {
   if (s->one) return gitems_c(s->one)[i];
   const Key *k = &s->t->keys[s->key];
   for (uint32_t j = 0;; j++) {
-    if (k->ctys[j].country == s->skip) continue;
-    if (i < k->ctys[j].len) return gitems_c(span_group(s, j))[i];
-    i -= k->ctys[j].len;
+    if (kctys_c(k)[j].country == s->skip) continue;
+    if (i < kctys_c(k)[j].len) return gitems_c(span_group(s, j))[i];
+    i -= kctys_c(k)[j].len;
   }
 }
 
@@ -700,7 +729,7 @@ static size_t sample_tier(const QueryCtx *c, const Span *s, size_t elig, size_t 
     size_t n = 0;
     uint32_t ngroups = s->one ? 1 : s->t->keys[s->key].nctys;
     for (uint32_t j = 0; j < ngroups; j++) {
-      if (!s->one && s->t->keys[s->key].ctys[j].country == s->skip) continue;
+      if (!s->one && kctys_c(&s->t->keys[s->key])[j].country == s->skip) continue;
       const Group *g = s->one ? s->one : span_group(s, j);
       for (uint32_t i = 0; i < g->len; i++)
         if (eligible(c, gitems_c(g)[i], tier)) out[n++] = gitems_c(g)[i];
@@ -788,8 +817,9 @@ size_t mesh_tracker_query(MeshTracker *t, uint64_t obj, uint32_t version, uint32
      * lies outside req_country */
     c.full = !nested && n_net > 0;
     Span s = {.t = t, .one = NULL, .key = key, .skip = req_country, .len = 0};
+    const CtyEnt *ctys = kctys_c(kk);
     for (uint32_t i = 0; i < kk->nctys; i++)
-      if (kk->ctys[i].country != req_country) s.len += kk->ctys[i].len;
+      if (ctys[i].country != req_country) s.len += ctys[i].len;
     m = pick_tier(&c, &s, key, e3, k - n, MESH_TIER_OTHER, &memo, rng, out_peers + n);
     for (size_t i = 0; out_tiers && i < m; i++) out_tiers[n + i] = MESH_TIER_OTHER;
     n += m;
@@ -821,7 +851,7 @@ size_t mesh_tracker_memory_bytes(const MeshTracker *t) { return t->mem + sizeof 
 bool mesh_tracker_check(const MeshTracker *t) {
   size_t mem = 0, holdings = 0, online = 0;
   mem += (size_t)t->peers_cap * sizeof(Peer) + (size_t)t->nets_cap * sizeof(uint32_t) +
-         (size_t)t->keys_cap * sizeof(Key) + (size_t)t->key_index_cap * sizeof(uint32_t) +
+         (size_t)t->keys_cap * sizeof(Key) + (size_t)t->key_index_cap * sizeof(KeySlot) +
          (size_t)t->group_cap * sizeof(Group);
   /* Peers and their Recs (invariants 1, 2, 5). */
   for (uint32_t q = 0; q < t->peers_cap; q++) {
@@ -839,7 +869,7 @@ bool mesh_tracker_check(const MeshTracker *t) {
       const Rec *r = &p->recs[i];
       if (r->key == NIL) continue;
       count++;
-      CHECK(r->key < t->keys_used && t->keys[r->key].ctys);
+      CHECK(r->key < t->keys_used && t->keys[r->key].ctys_cap);
       CHECK(rec_find(p, r->key) == r); /* reachable from its home slot */
       uint32_t gn = group_find(t, r->key, p->network);
       uint32_t gc = group_find(t, r->key, p->country | COUNTRY_TAG);
@@ -855,33 +885,40 @@ bool mesh_tracker_check(const MeshTracker *t) {
   size_t key_sum = 0, key_count = 0, free_count = 0, key_ctys = 0;
   for (uint32_t id = 0; id < t->keys_used; id++) {
     const Key *k = &t->keys[id];
-    if (!k->ctys) {
+    if (!k->ctys_cap) {
       free_count++;
       continue;
     }
     key_count++;
-    mem += (size_t)k->ctys_cap * sizeof(CtyEnt);
+    if (k->ctys_cap > KEY_INLINE) mem += (size_t)k->ctys_cap * sizeof(CtyEnt);
     CHECK(k->count >= 1 && k->nctys >= 1 && k->nctys <= k->ctys_cap);
     CHECK(key_find(t, k->obj, k->version) == id);
     size_t sum = 0;
+    const CtyEnt *ctys = kctys_c(k);
     for (uint32_t i = 0; i < k->nctys; i++) {
-      uint32_t g = group_find(t, id, k->ctys[i].country | COUNTRY_TAG);
-      CHECK(g != NIL && t->groups[g].len == k->ctys[i].len);
+      uint32_t g = group_find(t, id, ctys[i].country | COUNTRY_TAG);
+      CHECK(g != NIL && t->groups[g].len == ctys[i].len);
       sum += t->groups[g].live;
-      for (uint32_t j = 0; j < i; j++) CHECK(k->ctys[j].country != k->ctys[i].country);
+      for (uint32_t j = 0; j < i; j++) CHECK(ctys[j].country != ctys[i].country);
     }
     CHECK(sum == k->count);
     key_sum += k->count;
     key_ctys += k->nctys;
   }
   CHECK(key_count == t->key_count && key_sum == holdings);
-  for (uint32_t f = t->key_free; f != NIL; f = t->keys[f].next_free) {
-    CHECK(f < t->keys_used && !t->keys[f].ctys);
+  for (uint32_t f = t->key_free; f != NIL; f = t->keys[f].u.next_free) {
+    CHECK(f < t->keys_used && !t->keys[f].ctys_cap);
     if (free_count-- == 0) return false; /* a cycle */
   }
   CHECK(free_count == 0);
   size_t indexed = 0;
-  for (uint32_t i = 0; i < t->key_index_cap; i++) indexed += t->key_index[i] != NIL;
+  for (uint32_t i = 0; i < t->key_index_cap; i++) {
+    const KeySlot *e = &t->key_index[i];
+    if (e->id == NIL) continue;
+    indexed++;
+    CHECK(e->id < t->keys_used && t->keys[e->id].obj == e->obj &&
+          t->keys[e->id].version == e->version);
+  }
   CHECK(indexed == key_count);
   /* Groups (invariants 3, 4). */
   size_t net_items = 0, cty_items = 0, groups = 0, cty_groups = 0;
@@ -892,7 +929,7 @@ bool mesh_tracker_check(const MeshTracker *t) {
     if (g->cap > GROUP_INLINE) mem += (size_t)g->cap * sizeof(uint32_t);
     CHECK(g->live >= 1 && g->live <= g->len && g->len <= g->cap);
     CHECK(g->len - g->live <= (g->live > 4 ? g->live : 4));
-    CHECK(g->key < t->keys_used && t->keys[g->key].ctys);
+    CHECK(g->key < t->keys_used && t->keys[g->key].ctys_cap);
     CHECK(group_find(t, g->key, g->tag) == gi);
     bool is_cty = g->tag & COUNTRY_TAG;
     uint32_t holes = 0, live = 0;
