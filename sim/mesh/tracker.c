@@ -118,24 +118,49 @@ typedef struct KeySlot {
   uint32_t id; /* NIL: empty */
 } KeySlot;
 
+/* A country group's entry in Key.ctys when the index does not fit (more
+ * than 65,534 countries hold the key): found by a scan instead. */
+#define CI_NONE UINT16_MAX
+
 typedef struct Group {
   uint32_t key; /* NIL: empty slot */
   uint32_t tag; /* network, or country | COUNTRY_TAG */
-  uint32_t len, cap; /* slots in use (holders and holes), allocated */
-  uint32_t live;     /* holders: len minus the holes */
-  uint32_t hole;     /* the first hole of the free list, HOLE_END if none */
+  uint32_t len;  /* slots in use (holders and holes) */
+  uint32_t live; /* holders: len minus the holes */
+  uint32_t hole; /* the first hole of the free list, HOLE_END if none */
+  uint8_t capc;  /* capacity class: GROUP_CAPS[capc] slots allocated */
+  uint8_t pad_;
+  uint16_t ci;   /* a country group's index in its Key.ctys; CI_NONE */
   union {
-    uint32_t *heap;                   /* cap > GROUP_INLINE */
-    uint32_t inl[GROUP_INLINE];       /* cap == GROUP_INLINE: most groups */
+    uint32_t *heap;                   /* capc > 0 */
+    uint32_t inl[GROUP_INLINE];       /* capc == 0: most groups */
   } u;
 } Group;
 
+/* The capacities a group's items array takes: class 0 is the inline pair,
+ * then each is the last + a quarter + 2 (mesh_tracker_check verifies the
+ * rule), up to past 2^31 holders. A class number fits in a byte where a
+ * count would take four: the room a country group's ci needs, so that a
+ * withdraw finds the key's entry for its country without scanning the
+ * key's countries (up to 50 entries for a popular key). */
+static const uint32_t GROUP_CAPS[] = {
+    2, 5, 8, 12, 17, 23, 30, 39, 50, 64, 82, 104, 132, 167, 210, 264, 332, 417, 523, 655, 820,
+    1027, 1285, 1608, 2012, 2517, 3148, 3937, 4923, 6155, 7695, 9620, 12027, 15035, 18795, 23495,
+    29370, 36714, 45894, 57369, 71713, 89643, 112055, 140070, 175089, 218863, 273580, 341977,
+    427473, 534343, 667930, 834914, 1043644, 1304557, 1630698, 2038374, 2547969, 3184963, 3981205,
+    4976508, 6220637, 7775798, 9719749, 12149688, 15187112, 18983892, 23729867, 29662335,
+    37077920, 46347402, 57934254, 72417819, 90522275, 113152845, 141441058, 176801324, 221001657,
+    276252073, 345315093, 431643868, 539554837, 674443548, 843054437, 1053818048, 1317272562,
+    1646590704, 2058238382, 2572797979,
+};
+enum { GROUP_CLASSES = sizeof GROUP_CAPS / sizeof GROUP_CAPS[0] };
+
+static uint32_t gcap(const Group *g) { return GROUP_CAPS[g->capc]; }
+
 /* A group's items, inline while they fit (no allocation for the many
  * groups of one or two holders). */
-static uint32_t *gitems(Group *g) { return g->cap > GROUP_INLINE ? g->u.heap : g->u.inl; }
-static const uint32_t *gitems_c(const Group *g) {
-  return g->cap > GROUP_INLINE ? g->u.heap : g->u.inl;
-}
+static uint32_t *gitems(Group *g) { return g->capc ? g->u.heap : g->u.inl; }
+static const uint32_t *gitems_c(const Group *g) { return g->capc ? g->u.heap : g->u.inl; }
 
 struct MeshTracker {
   MeshAllocator alloc;
@@ -203,27 +228,26 @@ static bool cyclic_between(uint32_t i, uint32_t h, uint32_t j) {
   return i <= j ? (i < h && h <= j) : (i < h || h <= j);
 }
 
-/* ---- u32 arrays ------------------------------------------------------- */
+/* ---- group items ------------------------------------------------------ */
 
-/* Ensures room for one more item. */
-static bool arr_reserve(MeshTracker *t, uint32_t **items, uint32_t len, uint32_t *cap) {
-  if (len < *cap) return true;
-  uint32_t nc = *cap + *cap / 4 + 2;
-  uint32_t *n = t_realloc(t, *items, (size_t)*cap * sizeof **items, (size_t)nc * sizeof **items);
+/* Moves a group's items to capacity class c (heap to heap). */
+static bool group_resize(MeshTracker *t, Group *g, uint32_t c) {
+  uint32_t *n = t_realloc(t, g->u.heap, (size_t)gcap(g) * sizeof(uint32_t),
+                          (size_t)GROUP_CAPS[c] * sizeof(uint32_t));
   if (!n) return false;
-  *items = n;
-  *cap = nc;
+  g->u.heap = n;
+  g->capc = (uint8_t)c;
   return true;
 }
 
-/* Gives memory back when less than half is used (keeps amortised O(1)). */
-static void arr_shrink(MeshTracker *t, uint32_t **items, uint32_t len, uint32_t *cap) {
-  if (len == 0 || *cap < 16 || len >= *cap / 2) return;
-  uint32_t nc = len + len / 4 + 2;
-  uint32_t *n = t_realloc(t, *items, (size_t)*cap * sizeof **items, (size_t)nc * sizeof **items);
-  if (!n) return; /* keeping the larger block is harmless */
-  *items = n;
-  *cap = nc;
+/* Gives memory back when less than half is used (keeps amortised O(1)):
+ * the smallest class with a quarter to spare. */
+static void group_shrink(MeshTracker *t, Group *g) {
+  uint32_t cap = gcap(g);
+  if (g->capc == 0 || g->len == 0 || cap < 16 || g->len >= cap / 2) return;
+  uint32_t want = g->len + g->len / 4 + 2, c = 1;
+  while (GROUP_CAPS[c] < want) c++;
+  (void)group_resize(t, g, c); /* on failure keeping the larger block is harmless */
 }
 
 /* ---- per-peer holding tables ----------------------------------------- */
@@ -394,29 +418,29 @@ static uint32_t group_reserve(MeshTracker *t, uint32_t key, uint32_t tag, bool *
       t->group_cap = nc;
     }
     Group *g = group_slot(t->groups, t->group_cap, key, tag);
-    *g = (Group){.key = key, .tag = tag, .len = 0, .cap = GROUP_INLINE, .live = 0,
-                 .hole = HOLE_END};
+    *g = (Group){.key = key, .tag = tag, .len = 0, .live = 0, .hole = HOLE_END, .capc = 0,
+                 .ci = CI_NONE};
     t->group_count++;
     gi = (uint32_t)(g - t->groups);
   }
   Group *g = &t->groups[gi];
-  if (g->hole != HOLE_END || g->len < g->cap) return gi;
-  if (g->cap == GROUP_INLINE) { /* inline -> heap */
-    uint32_t nc = GROUP_INLINE * 2 + 1;
-    uint32_t *n = t_alloc(t, nc * sizeof *n);
+  if (g->hole != HOLE_END || g->len < gcap(g)) return gi;
+  if (g->capc == 0) { /* inline -> heap */
+    uint32_t *n = t_alloc(t, GROUP_CAPS[1] * sizeof *n);
     if (!n) return NIL;
     memcpy(n, g->u.inl, sizeof g->u.inl);
     g->u.heap = n;
-    g->cap = nc;
+    g->capc = 1;
     return gi;
   }
-  return arr_reserve(t, &g->u.heap, g->len, &g->cap) ? gi : NIL;
+  if (g->capc + 1u == GROUP_CLASSES) return NIL;
+  return group_resize(t, g, g->capc + 1u) ? gi : NIL;
 }
 
 static void group_delete(MeshTracker *t, uint32_t gi) {
   uint32_t mask = t->group_cap - 1, i = gi;
-  if (t->groups[gi].cap > GROUP_INLINE)
-    t_free(t, t->groups[gi].u.heap, (size_t)t->groups[gi].cap * sizeof(uint32_t));
+  if (t->groups[gi].capc)
+    t_free(t, t->groups[gi].u.heap, (size_t)gcap(&t->groups[gi]) * sizeof(uint32_t));
   for (uint32_t j = i;;) {
     j = (j + 1) & mask;
     if (t->groups[j].key == NIL) break;
@@ -461,8 +485,8 @@ void mesh_tracker_free(MeshTracker *t) {
     if (t->keys[k].ctys_cap > KEY_INLINE)
       t_free(t, t->keys[k].u.heap, (size_t)t->keys[k].ctys_cap * sizeof(CtyEnt));
   for (uint32_t g = 0; g < t->group_cap; g++)
-    if (t->groups[g].key != NIL && t->groups[g].cap > GROUP_INLINE)
-      t_free(t, t->groups[g].u.heap, (size_t)t->groups[g].cap * sizeof(uint32_t));
+    if (t->groups[g].key != NIL && t->groups[g].capc)
+      t_free(t, t->groups[g].u.heap, (size_t)gcap(&t->groups[g]) * sizeof(uint32_t));
   t_free(t, t->peers, (size_t)t->peers_cap * sizeof(Peer));
   t_free(t, t->net_country, (size_t)t->nets_cap * sizeof(uint32_t));
   t_free(t, t->keys, (size_t)t->keys_cap * sizeof(Key));
@@ -520,13 +544,17 @@ static Rec *rec_of(MeshTracker *t, uint32_t q, uint32_t key) {
   return r;
 }
 
-/* The index of a country in a key's country list, which must hold it (a
- * scan of at most the number of countries, in one small array: cheaper
- * than keeping the index in every country group, 8 more bytes each). */
-static uint32_t cty_index(const Key *k, uint32_t country) {
+/* The index of country group g's entry in its key's country list: the
+ * group's ci, or a scan when the index did not fit in it. */
+static uint32_t cty_index(const Key *k, const Group *g) {
+  if (g->ci != CI_NONE) return g->ci;
+  uint32_t country = g->tag & ~COUNTRY_TAG;
+  const CtyEnt *ctys = kctys_c(k);
   for (uint32_t i = 0;; i++)
-    if (kctys_c(k)[i].country == country) return i;
+    if (ctys[i].country == country) return i;
 }
+
+static uint16_t ci_of(uint32_t i) { return i < CI_NONE ? (uint16_t)i : CI_NONE; }
 
 /* A slot for one more item (group_reserve made room): the first hole, else
  * the end. */
@@ -579,13 +607,18 @@ static void unlink_holding(MeshTracker *t, uint32_t peer, const Rec *r) {
       }
       uint32_t holes = g->len - g->live;
       if (holes > 4 && holes > g->live) group_compact(t, g, w);
-      if (g->cap > GROUP_INLINE) arr_shrink(t, &g->u.heap, g->len, &g->cap);
-      if (w == 1) kctys(&t->keys[key])[cty_index(&t->keys[key], p->country)].len = g->len;
+      group_shrink(t, g);
+      if (w == 1) kctys(&t->keys[key])[cty_index(&t->keys[key], g)].len = g->len;
       continue;
     }
-    if (w == 1) { /* the key no longer reaches this country */
+    if (w == 1) { /* the key no longer reaches this country: the last entry moves in */
       Key *k = &t->keys[key];
-      kctys(k)[cty_index(k, p->country)] = kctys(k)[--k->nctys];
+      uint32_t ci = cty_index(k, g), last = --k->nctys;
+      if (ci != last) {
+        CtyEnt *ctys = kctys(k);
+        ctys[ci] = ctys[last];
+        t->groups[group_find(t, key, ctys[ci].country | COUNTRY_TAG)].ci = ci_of(ci);
+      }
     }
     group_delete(t, gi);
   }
@@ -645,8 +678,11 @@ MeshStatus mesh_tracker_announce(MeshTracker *t, uint32_t peer, uint64_t obj, ui
   if (t->group_cap != cap0) gn = group_find(t, key, tag_net); /* the table grew */
   Key *k = &t->keys[key];
   Group *g = &t->groups[gc];
-  uint32_t ci = new_cty ? k->nctys++ : cty_index(k, p->country);
-  if (new_cty) kctys(k)[ci].country = p->country;
+  uint32_t ci = new_cty ? k->nctys++ : cty_index(k, g);
+  if (new_cty) {
+    kctys(k)[ci].country = p->country;
+    g->ci = ci_of(ci);
+  }
   k->count++;
   Rec r = {.key = key, .pos_cty = group_take_slot(g)};
   gitems(g)[r.pos_cty] = peer;
@@ -850,6 +886,9 @@ size_t mesh_tracker_memory_bytes(const MeshTracker *t) { return t->mem + sizeof 
 
 bool mesh_tracker_check(const MeshTracker *t) {
   size_t mem = 0, holdings = 0, online = 0;
+  CHECK(GROUP_CAPS[0] == GROUP_INLINE && GROUP_CAPS[GROUP_CLASSES - 1] > HOLE);
+  for (uint32_t c = 1; c + 1 < GROUP_CLASSES; c++)
+    CHECK(GROUP_CAPS[c + 1] == GROUP_CAPS[c] + GROUP_CAPS[c] / 4 + 2);
   mem += (size_t)t->peers_cap * sizeof(Peer) + (size_t)t->nets_cap * sizeof(uint32_t) +
          (size_t)t->keys_cap * sizeof(Key) + (size_t)t->key_index_cap * sizeof(KeySlot) +
          (size_t)t->group_cap * sizeof(Group);
@@ -899,7 +938,6 @@ bool mesh_tracker_check(const MeshTracker *t) {
       uint32_t g = group_find(t, id, ctys[i].country | COUNTRY_TAG);
       CHECK(g != NIL && t->groups[g].len == ctys[i].len);
       sum += t->groups[g].live;
-      for (uint32_t j = 0; j < i; j++) CHECK(ctys[j].country != ctys[i].country);
     }
     CHECK(sum == k->count);
     key_sum += k->count;
@@ -926,12 +964,25 @@ bool mesh_tracker_check(const MeshTracker *t) {
     const Group *g = &t->groups[gi];
     if (g->key == NIL) continue;
     groups++;
-    if (g->cap > GROUP_INLINE) mem += (size_t)g->cap * sizeof(uint32_t);
-    CHECK(g->live >= 1 && g->live <= g->len && g->len <= g->cap);
+    CHECK(g->capc < GROUP_CLASSES);
+    if (g->capc) mem += (size_t)gcap(g) * sizeof(uint32_t);
+    CHECK(g->live >= 1 && g->live <= g->len && g->len <= gcap(g));
     CHECK(g->len - g->live <= (g->live > 4 ? g->live : 4));
     CHECK(g->key < t->keys_used && t->keys[g->key].ctys_cap);
     CHECK(group_find(t, g->key, g->tag) == gi);
     bool is_cty = g->tag & COUNTRY_TAG;
+    if (is_cty) {
+      /* ci names the key's entry for the country (an index past CI_NONE
+       * is found by a scan). Every country group thus has its own entry:
+       * with the counts compared below, the entries are distinct. */
+      const Key *k = &t->keys[g->key];
+      uint32_t i = g->ci, country = g->tag & ~COUNTRY_TAG;
+      if (i == CI_NONE)
+        while (i < k->nctys && kctys_c(k)[i].country != country) i++;
+      CHECK(i < k->nctys && kctys_c(k)[i].country == country);
+    } else {
+      CHECK(g->ci == CI_NONE);
+    }
     uint32_t holes = 0, live = 0;
     for (uint32_t h = g->hole; h != HOLE_END; h = gitems_c(g)[h] & HOLE_END) {
       CHECK(h < g->len && IS_HOLE(gitems_c(g)[h]));
@@ -957,7 +1008,7 @@ bool mesh_tracker_check(const MeshTracker *t) {
     }
   }
   CHECK(groups == t->group_count && net_items == holdings && cty_items == holdings);
-  CHECK(cty_groups == key_ctys); /* with the per-key lookups above: a bijection */
+  CHECK(cty_groups == key_ctys); /* with the lookups both ways above: a bijection */
   CHECK(mem == t->mem);          /* invariant 6 */
   return true;
 }

@@ -326,6 +326,56 @@ static void test_edges(void) {
   mesh_tracker_free(t);
 }
 
+/* A key held in more countries than a country group can name its entry
+ * for (65,535): the groups past that find theirs by a scan. Withdrawals
+ * from both ends and the middle move the last entry into the hole, and
+ * queries still see every holder in the right tier. */
+static void test_many_countries(void) {
+  enum { P = 65535 + 64 };
+  MeshTracker *t = mesh_tracker_new(NULL);
+  uint64_t st = 9;
+  MeshRng rng = {splitmix, &st};
+  for (uint32_t p = 0; p < P; p++) {
+    g_assert_cmpint(mesh_tracker_join(t, p, p, p), ==, MESH_OK);
+    g_assert_cmpint(mesh_tracker_announce(t, p, 42, 1), ==, MESH_OK);
+  }
+  g_assert_true(mesh_tracker_check(t));
+  bool *held = g_new(bool, P);
+  for (uint32_t p = 0; p < P; p++) held[p] = true;
+  uint32_t gone[] = {0, 1, 777, 65533, 65534, 65535, 65536, P - 1, 40000, P - 2};
+  for (size_t i = 0; i < G_N_ELEMENTS(gone); i++) {
+    mesh_tracker_withdraw(t, gone[i], 42, 1);
+    held[gone[i]] = false;
+  }
+  for (uint32_t p = 65500; p < 65570; p += 3) {
+    mesh_tracker_leave(t, p);
+    held[p] = false;
+  }
+  g_assert_true(mesh_tracker_check(t));
+  size_t left = 0;
+  for (uint32_t p = 0; p < P; p++) left += held[p];
+  g_free(held);
+  g_assert_cmpuint(mesh_tracker_holders(t, 42, 1), ==, left);
+  /* A newcomer in a new network of country 65561, whose entry stayed at
+   * index 65561 (past CI_NONE: only the entries above the new count
+   * moved), then a query from that network. */
+  g_assert_cmpint(mesh_tracker_join(t, P, P + 1, 65561), ==, MESH_OK);
+  g_assert_cmpint(mesh_tracker_announce(t, P, 42, 1), ==, MESH_OK);
+  g_assert_true(mesh_tracker_check(t));
+  uint32_t out[3];
+  MeshTier tiers[3];
+  g_assert_cmpuint(mesh_tracker_query(t, 42, 1, P + 7, P + 1, 65561, 3, &rng, out, tiers), ==, 3);
+  g_assert_cmpuint(out[0], ==, P);
+  g_assert_cmpint(tiers[0], ==, MESH_TIER_SAME_NETWORK);
+  g_assert_cmpuint(out[1], ==, 65561);
+  g_assert_cmpint(tiers[1], ==, MESH_TIER_SAME_COUNTRY);
+  g_assert_cmpint(tiers[2], ==, MESH_TIER_OTHER);
+  for (uint32_t p = 0; p <= P; p++) mesh_tracker_leave(t, p);
+  g_assert_cmpuint(mesh_tracker_holdings(t), ==, 0);
+  g_assert_true(mesh_tracker_check(t));
+  mesh_tracker_free(t);
+}
+
 /* ---- memory ------------------------------------------------------------ */
 
 static void test_memory_per_holding(void) {
@@ -374,6 +424,7 @@ int main(int argc, char **argv) {
   g_test_add_func("/tracker/fair-inclusion", test_fair_inclusion);
   g_test_add_func("/tracker/out-of-memory", test_out_of_memory);
   g_test_add_func("/tracker/edges", test_edges);
+  g_test_add_func("/tracker/many-countries", test_many_countries);
   g_test_add_func("/tracker/memory-per-holding", test_memory_per_holding);
   return g_test_run();
 }
