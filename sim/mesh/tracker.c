@@ -8,8 +8,8 @@
  *   - one per (key, network) of the holders there    (Group, tag = network)
  *   - one per (key, country) of the holders there    (Group, tag = country|TOP)
  * and the key keeps the list of its countries with their groups' extents
- * (Key.ctys, inline up to two countries; a country's entry is found by a
- * scan). Each peer owns a
+ * (Key.ctys, inline up to two countries; a country group names its entry
+ * there: Group.ci). Each peer owns a
  * small open-addressing table of Rec {key, pos_net, pos_cty}: its holdings,
  * with the back-indexes of its slot in those two arrays, so that a withdraw
  * finds its two slots in O(1). Slots are stable: a withdraw leaves a hole
@@ -33,8 +33,9 @@
  *      after every operation.
  *   4. No empty key and no empty group exists (they are freed at live 0);
  *      Key.ctys lists exactly the countries with a group of the key, with
- *      that group's len (once per country), and
- *      Key.count is the sum of their live counts.
+ *      that group's len (once per country); each country group's ci is
+ *      the index of its entry (CI_NONE past 65,534), each network group's
+ *      CI_NONE; and Key.count is the sum of their live counts.
  *   5. A network has one country: net_country[network(p)] == country(p).
  *   6. mem equals the bytes of every live allocation.
  *
