@@ -22,17 +22,29 @@
  * cost at most one slot per holder and a sampled slot is a holder with
  * probability at least 1/2.
  *
+ * Solo keys. A key announced for the first time keeps its holder in the
+ * Key (Key.u.solo: peer, network, country) and gets no groups; the second
+ * holder promotes it, and the first takes slot 0 of both new groups, the
+ * slots its Rec has named all along. Most keys of web traffic never see a
+ * second holder while the first is online (85% in the default day), so
+ * most group creations and deletions never happen. A promoted key keeps
+ * its groups down to its last holder.
+ *
  * Invariants (mesh_tracker_check verifies all of them):
  *   1. Peer p is online iff peers[p].online; only online peers hold keys.
  *   2. For every Rec r of peer p, the (r.key, network(p)) and
- *      (r.key, country(p)) groups hold p at r.pos_net and r.pos_cty.
+ *      (r.key, country(p)) groups hold p at r.pos_net and r.pos_cty, or
+ *      r.key is solo (count 1, no country: key_solo), its Solo is p with
+ *      p's network and country, r.pos_net = r.pos_cty = 0 and no group of
+ *      r.key exists.
  *   3. Every group item that is not a hole maps back to such a Rec (so
- *      items and Recs are in bijection: the sums of the groups' live counts
- *      equal the number of holdings); a group's holes are exactly the slots
+ *      items and the Recs of keys that are not solo are in bijection: the
+ *      sums of the groups' live counts equal the number of those
+ *      holdings); a group's holes are exactly the slots
  *      on its free list, len - live of them, and len - live <= max(live, 4)
  *      after every operation.
  *   4. No empty key and no empty group exists (they are freed at live 0);
- *      Key.ctys lists exactly the countries with a group of the key, with
+ *      for a key that is not solo, Key.ctys lists exactly the countries with a group of the key, with
  *      that group's len (once per country); each country group's ci is
  *      the index of its entry (CI_NONE past 65,534), each network group's
  *      CI_NONE; and Key.count is the sum of their live counts.
@@ -61,6 +73,7 @@
  */
 #include "mesh/tracker.h"
 
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -90,6 +103,11 @@ typedef struct CtyEnt {
 
 #define KEY_INLINE 2
 
+/* The one holder of a solo key, kept in the Key instead of two groups. */
+typedef struct Solo {
+  uint32_t peer, network, country;
+} Solo;
+
 typedef struct Key {
   uint64_t obj;
   uint32_t version;
@@ -99,9 +117,16 @@ typedef struct Key {
   union {
     CtyEnt *heap;            /* ctys_cap > KEY_INLINE */
     CtyEnt inl[KEY_INLINE];  /* most keys reach one or two countries */
+    Solo solo;               /* key_solo() */
     uint32_t next_free;      /* ctys_cap == 0 */
   } u;
 } Key;
+
+/* A key born with one holder stays solo, without groups, until a second
+ * holder arrives: most keys of a day of web traffic live and die with one
+ * holder (85% in the default scenario), and two group creations and
+ * deletions per such key were a third of the tracker's group traffic. */
+static bool key_solo(const Key *k) { return k->nctys == 0 && k->count == 1; }
 
 /* A key's countries, inline while they fit (no allocation for the many
  * keys held in one or two countries: most keys live and die with one
@@ -455,11 +480,7 @@ static void group_delete(MeshTracker *t, uint32_t gi) {
   t->group_count--;
 }
 
-/* Drops an empty group or key left by a failed announce. */
-static void drop_if_empty(MeshTracker *t, uint32_t key) {
-  if (key != NIL && t->keys[key].count == 0) key_delete(t, key);
-}
-
+/* Drops an empty group left by a failed announce. */
 static void drop_group_if_empty(MeshTracker *t, uint32_t key, uint32_t tag) {
   uint32_t gi = group_find(t, key, tag);
   if (gi != NIL && t->groups[gi].live == 0) group_delete(t, gi);
@@ -592,6 +613,11 @@ static void group_compact(MeshTracker *t, Group *g, int w) {
 static void unlink_holding(MeshTracker *t, uint32_t peer, const Rec *r) {
   const Peer *p = &t->peers[peer];
   uint32_t key = r->key;
+  if (key_solo(&t->keys[key])) {
+    key_delete(t, key);
+    t->holdings--;
+    return;
+  }
   uint32_t tags[2] = {p->network, p->country | COUNTRY_TAG};
   for (int w = 0; w < 2; w++) {
     uint32_t gi = group_find(t, key, tags[w]);
@@ -643,56 +669,90 @@ void mesh_tracker_leave(MeshTracker *t, uint32_t peer) {
   t->online--;
 }
 
-MeshStatus mesh_tracker_announce(MeshTracker *t, uint32_t peer, uint64_t obj, uint32_t version) {
-  if (!mesh_tracker_online(t, peer)) return MESH_INVAL;
-  Peer *p = &t->peers[peer];
-  uint32_t key = key_find(t, obj, version);
-  if (key != NIL && rec_find(p, key)) return MESH_EXISTS;
-  if (key == NIL && (key = key_create(t, obj, version)) == NIL) return MESH_NOMEM;
-  uint32_t tag_net = p->network, tag_cty = p->country | COUNTRY_TAG;
-  bool new_net, new_cty = false, ok;
+/* Room for one more entry in a key's country list. */
+static bool ctys_reserve(MeshTracker *t, Key *k) {
+  if (k->nctys < k->ctys_cap) return true;
+  uint32_t nc = k->ctys_cap + k->ctys_cap / 2 + 1;
+  CtyEnt *n;
+  if (k->ctys_cap == KEY_INLINE) { /* inline -> heap */
+    if ((n = t_alloc(t, (size_t)nc * sizeof *n))) memcpy(n, k->u.inl, sizeof k->u.inl);
+  } else {
+    n = t_realloc(t, k->u.heap, (size_t)k->ctys_cap * sizeof *n, (size_t)nc * sizeof *n);
+  }
+  if (!n) return false;
+  k->u.heap = n;
+  k->ctys_cap = nc;
+  return true;
+}
+
+/* Puts a holder of key into the key's network and country groups,
+ * creating them (and the key's entry for the country) as needed; r gets
+ * its two slots. Key.count is the caller's. false on NOMEM, with the
+ * groups it created dropped again. */
+static bool link_groups(MeshTracker *t, uint32_t key, uint32_t peer, uint32_t network,
+                        uint32_t country, Rec *r) {
+  uint32_t tag_net = network, tag_cty = country | COUNTRY_TAG;
+  bool new_net, new_cty = false;
   uint32_t gn = group_reserve(t, key, tag_net, &new_net), gc = NIL;
   uint32_t cap0 = t->group_cap;
-  ok = gn != NIL && (gc = group_reserve(t, key, tag_cty, &new_cty)) != NIL;
-  if (ok && new_cty) { /* room in the key's country list */
-    Key *k = &t->keys[key];
-    if (k->nctys == k->ctys_cap) {
-      uint32_t nc = k->ctys_cap + k->ctys_cap / 2 + 1;
-      CtyEnt *n;
-      if (k->ctys_cap == KEY_INLINE) { /* inline -> heap */
-        if ((n = t_alloc(t, (size_t)nc * sizeof *n))) memcpy(n, k->u.inl, sizeof k->u.inl);
-      } else {
-        n = t_realloc(t, k->u.heap, (size_t)k->ctys_cap * sizeof *n, (size_t)nc * sizeof *n);
-      }
-      if ((ok = n != NULL)) {
-        k->u.heap = n;
-        k->ctys_cap = nc;
-      }
-    }
-  }
-  if (!ok || !rec_reserve(t, p)) {
+  bool ok = gn != NIL && (gc = group_reserve(t, key, tag_cty, &new_cty)) != NIL;
+  if (ok && new_cty) ok = ctys_reserve(t, &t->keys[key]);
+  if (!ok) {
     drop_group_if_empty(t, key, tag_net);
     drop_group_if_empty(t, key, tag_cty);
-    drop_if_empty(t, key);
-    return MESH_NOMEM;
+    return false;
   }
   if (t->group_cap != cap0) gn = group_find(t, key, tag_net); /* the table grew */
   Key *k = &t->keys[key];
   Group *g = &t->groups[gc];
   uint32_t ci = new_cty ? k->nctys++ : cty_index(k, g);
   if (new_cty) {
-    kctys(k)[ci].country = p->country;
+    kctys(k)[ci].country = country;
     g->ci = ci_of(ci);
   }
-  k->count++;
-  Rec r = {.key = key, .pos_cty = group_take_slot(g)};
-  gitems(g)[r.pos_cty] = peer;
+  r->pos_cty = group_take_slot(g);
+  gitems(g)[r->pos_cty] = peer;
   g->live++;
   kctys(k)[ci].len = g->len;
   g = &t->groups[gn];
-  r.pos_net = group_take_slot(g);
-  gitems(g)[r.pos_net] = peer;
+  r->pos_net = group_take_slot(g);
+  gitems(g)[r->pos_net] = peer;
   g->live++;
+  return true;
+}
+
+/* A solo key gets its groups: its holder moves from the Key into them.
+ * A solo key has no group, so the holder takes slot 0 of two new ones:
+ * the slots its Rec has named since the announce (and would hold had the
+ * key had groups from the start), so that Rec, in another peer's table,
+ * is not touched. false on NOMEM, the key still solo. */
+static bool promote(MeshTracker *t, uint32_t key) {
+  Solo s = t->keys[key].u.solo; /* the country list about to be filled overlays it */
+  Rec r;
+  if (!link_groups(t, key, s.peer, s.network, s.country, &r)) {
+    t->keys[key].u.solo = s;
+    return false;
+  }
+  assert(r.pos_net == 0 && r.pos_cty == 0);
+  return true;
+}
+
+MeshStatus mesh_tracker_announce(MeshTracker *t, uint32_t peer, uint64_t obj, uint32_t version) {
+  if (!mesh_tracker_online(t, peer)) return MESH_INVAL;
+  Peer *p = &t->peers[peer];
+  uint32_t key = key_find(t, obj, version);
+  if (key != NIL && rec_find(p, key)) return MESH_EXISTS;
+  if (!rec_reserve(t, p)) return MESH_NOMEM;
+  Rec r = {.key = NIL, .pos_net = 0, .pos_cty = 0}; /* solo: the slots a promotion gives */
+  if (key == NIL) { /* a new key, solo: its holder lives in the Key */
+    if ((key = key_create(t, obj, version)) == NIL) return MESH_NOMEM;
+    t->keys[key].u.solo = (Solo){peer, p->network, p->country};
+  } else {
+    if (key_solo(&t->keys[key]) && !promote(t, key)) return MESH_NOMEM;
+    if (!link_groups(t, key, peer, p->network, p->country, &r)) return MESH_NOMEM;
+  }
+  r.key = key;
+  t->keys[key].count++;
   *rec_insert_slot(p->recs, p->cap, key) = r;
   p->count++;
   t->holdings++;
@@ -823,6 +883,16 @@ size_t mesh_tracker_query(MeshTracker *t, uint64_t obj, uint32_t version, uint32
   QueryCtx c = {t, requester, req_network, req_country, true};
   int memo = -2; /* requester_tier not asked yet */
   const Key *kk = &t->keys[key];
+  if (key_solo(kk)) { /* the one holder, in the tier its groups would give it */
+    const Solo *h = &kk->u.solo;
+    if (h->peer == requester) return 0;
+    out_peers[0] = h->peer;
+    if (out_tiers)
+      out_tiers[0] = h->network == req_network   ? MESH_TIER_SAME_NETWORK
+                     : h->country == req_country ? MESH_TIER_SAME_COUNTRY
+                                                 : MESH_TIER_OTHER;
+    return 1;
+  }
   uint32_t gn = req_network < COUNTRY_TAG ? group_find(t, key, req_network) : NIL;
   size_t n_net = gn == NIL ? 0 : t->groups[gn].live;
   size_t n = 0, m;
@@ -911,6 +981,12 @@ bool mesh_tracker_check(const MeshTracker *t) {
       count++;
       CHECK(r->key < t->keys_used && t->keys[r->key].ctys_cap);
       CHECK(rec_find(p, r->key) == r); /* reachable from its home slot */
+      const Key *k = &t->keys[r->key];
+      if (key_solo(k)) { /* the Key holds it instead of groups */
+        CHECK(k->u.solo.peer == q && k->u.solo.network == p->network &&
+              k->u.solo.country == p->country && r->pos_net == 0 && r->pos_cty == 0);
+        continue;
+      }
       uint32_t gn = group_find(t, r->key, p->network);
       uint32_t gc = group_find(t, r->key, p->country | COUNTRY_TAG);
       CHECK(gn != NIL && gc != NIL);
@@ -922,7 +998,7 @@ bool mesh_tracker_check(const MeshTracker *t) {
   }
   CHECK(online == t->online && holdings == t->holdings);
   /* Keys (invariant 4). */
-  size_t key_sum = 0, key_count = 0, free_count = 0, key_ctys = 0;
+  size_t key_sum = 0, key_count = 0, free_count = 0, key_ctys = 0, solo = 0;
   for (uint32_t id = 0; id < t->keys_used; id++) {
     const Key *k = &t->keys[id];
     if (!k->ctys_cap) {
@@ -931,8 +1007,15 @@ bool mesh_tracker_check(const MeshTracker *t) {
     }
     key_count++;
     if (k->ctys_cap > KEY_INLINE) mem += (size_t)k->ctys_cap * sizeof(CtyEnt);
-    CHECK(k->count >= 1 && k->nctys >= 1 && k->nctys <= k->ctys_cap);
     CHECK(key_find(t, k->obj, k->version) == id);
+    if (key_solo(k)) { /* its holder's Rec was checked above */
+      CHECK(k->ctys_cap == KEY_INLINE && mesh_tracker_online(t, k->u.solo.peer) &&
+            rec_find(&t->peers[k->u.solo.peer], id));
+      solo++;
+      key_sum++;
+      continue;
+    }
+    CHECK(k->count >= 1 && k->nctys >= 1 && k->nctys <= k->ctys_cap);
     size_t sum = 0;
     const CtyEnt *ctys = kctys_c(k);
     for (uint32_t i = 0; i < k->nctys; i++) {
@@ -1008,7 +1091,8 @@ bool mesh_tracker_check(const MeshTracker *t) {
       net_items += g->live;
     }
   }
-  CHECK(groups == t->group_count && net_items == holdings && cty_items == holdings);
+  CHECK(groups == t->group_count && net_items == holdings - solo &&
+        cty_items == holdings - solo);
   CHECK(cty_groups == key_ctys); /* with the lookups both ways above: a bijection */
   CHECK(mem == t->mem);          /* invariant 6 */
   return true;

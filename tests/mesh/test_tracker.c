@@ -326,6 +326,66 @@ static void test_edges(void) {
   mesh_tracker_free(t);
 }
 
+/* A key's first holder lives in the key (solo) until a second arrives:
+ * queries give it its tier without groups, a promotion that runs out of
+ * memory leaves the key solo and the newcomer out, and a promoted key
+ * answers as if it had had groups all along. */
+static void test_solo(void) {
+  Budget b = {1000};
+  MeshAllocator a = {budget_alloc, budget_realloc, budget_free, &b};
+  MeshTracker *t = mesh_tracker_new(&a);
+  uint64_t st = 5;
+  MeshRng rng = {splitmix, &st};
+  uint32_t out[4];
+  MeshTier tiers[4];
+  g_assert_cmpint(mesh_tracker_join(t, 1, 10, 1), ==, MESH_OK);
+  g_assert_cmpint(mesh_tracker_join(t, 2, 11, 1), ==, MESH_OK);
+  g_assert_cmpint(mesh_tracker_join(t, 3, 20, 2), ==, MESH_OK);
+  g_assert_cmpint(mesh_tracker_announce(t, 1, 77, 0), ==, MESH_OK);
+  size_t mem_solo = mesh_tracker_memory_bytes(t);
+  g_assert_true(mesh_tracker_check(t));
+  /* its own query finds nobody; each tier from where the asker sits */
+  g_assert_cmpuint(mesh_tracker_query(t, 77, 0, 1, 10, 1, 4, &rng, out, tiers), ==, 0);
+  g_assert_cmpuint(mesh_tracker_query(t, 77, 0, 9, 10, 1, 4, &rng, out, tiers), ==, 1);
+  g_assert_true(out[0] == 1 && tiers[0] == MESH_TIER_SAME_NETWORK);
+  g_assert_cmpuint(mesh_tracker_query(t, 77, 0, 2, 11, 1, 4, &rng, out, tiers), ==, 1);
+  g_assert_true(out[0] == 1 && tiers[0] == MESH_TIER_SAME_COUNTRY);
+  g_assert_cmpuint(mesh_tracker_query(t, 77, 0, 3, 20, 2, 4, &rng, out, tiers), ==, 1);
+  g_assert_true(out[0] == 1 && tiers[0] == MESH_TIER_OTHER);
+  /* the promotion's first group allocation fails (2's holding table has
+   * room already, from a key of its own): still solo, 2 left out */
+  g_assert_cmpint(mesh_tracker_announce(t, 2, 90, 0), ==, MESH_OK);
+  b.left = 0;
+  g_assert_cmpint(mesh_tracker_announce(t, 2, 77, 0), ==, MESH_NOMEM);
+  g_assert_true(mesh_tracker_check(t));
+  g_assert_false(mesh_tracker_holds(t, 2, 77, 0));
+  g_assert_cmpuint(mesh_tracker_holders(t, 77, 0), ==, 1);
+  g_assert_cmpuint(mesh_tracker_query(t, 77, 0, 3, 20, 2, 4, &rng, out, tiers), ==, 1);
+  g_assert_cmpuint(out[0], ==, 1);
+  /* with memory, the second holder promotes the key: both in their tiers */
+  b.left = 1000;
+  g_assert_cmpint(mesh_tracker_announce(t, 2, 77, 0), ==, MESH_OK);
+  g_assert_true(mesh_tracker_check(t));
+  g_assert_cmpuint(mesh_tracker_memory_bytes(t), >, mem_solo);
+  g_assert_cmpuint(mesh_tracker_query(t, 77, 0, 9, 10, 1, 4, &rng, out, tiers), ==, 2);
+  g_assert_true(out[0] == 1 && tiers[0] == MESH_TIER_SAME_NETWORK);
+  g_assert_true(out[1] == 2 && tiers[1] == MESH_TIER_SAME_COUNTRY);
+  /* back to one holder the key keeps its groups; at none it is gone */
+  mesh_tracker_withdraw(t, 1, 77, 0);
+  g_assert_true(mesh_tracker_check(t));
+  g_assert_cmpuint(mesh_tracker_query(t, 77, 0, 3, 20, 2, 4, &rng, out, tiers), ==, 1);
+  g_assert_true(out[0] == 2 && tiers[0] == MESH_TIER_OTHER);
+  mesh_tracker_leave(t, 2);
+  g_assert_cmpuint(mesh_tracker_holders(t, 77, 0), ==, 0);
+  /* a solo key dies with its holder's leave too */
+  g_assert_cmpint(mesh_tracker_announce(t, 3, 78, 0), ==, MESH_OK);
+  mesh_tracker_leave(t, 3);
+  g_assert_cmpuint(mesh_tracker_holders(t, 78, 0), ==, 0);
+  g_assert_cmpuint(mesh_tracker_holdings(t), ==, 0);
+  g_assert_true(mesh_tracker_check(t));
+  mesh_tracker_free(t);
+}
+
 /* A key held in more countries than a country group can name its entry
  * for (65,535): the groups past that find theirs by a scan. Withdrawals
  * from both ends and the middle move the last entry into the hole, and
@@ -425,6 +485,7 @@ int main(int argc, char **argv) {
   g_test_add_func("/tracker/out-of-memory", test_out_of_memory);
   g_test_add_func("/tracker/edges", test_edges);
   g_test_add_func("/tracker/many-countries", test_many_countries);
+  g_test_add_func("/tracker/solo", test_solo);
   g_test_add_func("/tracker/memory-per-holding", test_memory_per_holding);
   return g_test_run();
 }
