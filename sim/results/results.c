@@ -776,6 +776,15 @@ ResultsDb *results_open_readonly(const char *path, GError **error) {
 void results_close(ResultsDb *db) {
   if (!db) return;
   for (int i = 0; i < ST_COUNT; i++) sqlite3_finalize(db->st[i]);
+  /* A writer leaves the file in rollback-journal mode, so that a reader
+   * (report, plot, compare: read-only connections) needs no -wal and -shm
+   * files beside it and leaves none behind; the next writer switches back
+   * to WAL. With another connection still open the switch fails at once
+   * (no busy wait) and the file stays in WAL for the last one to close. */
+  if (db->db && !db->readonly) {
+    sqlite3_busy_timeout(db->db, 0);
+    sqlite3_exec(db->db, "PRAGMA journal_mode = DELETE", NULL, NULL, NULL);
+  }
   /* sqlite3_close fails only with unfinalized statements: a bug here. */
   if (db->db && sqlite3_close(db->db) != SQLITE_OK)
     g_error("%s: %s: closing results database: %s", G_STRLOC, db->path,

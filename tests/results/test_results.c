@@ -307,6 +307,47 @@ static void test_round_trip(Fixture *f, gconstpointer data) {
   g_clear_error(&err);
 }
 
+static gboolean side_files(const char *path) {
+  g_autofree char *wal = g_strconcat(path, "-wal", NULL);
+  g_autofree char *shm = g_strconcat(path, "-shm", NULL);
+  return g_file_test(wal, G_FILE_TEST_EXISTS) || g_file_test(shm, G_FILE_TEST_EXISTS);
+}
+
+/* A closed database is one file: a reader after the writer creates no
+ * -wal or -shm beside it (they used to stay behind after a report). */
+static void test_reader_leaves_no_files(Fixture *f, gconstpointer data) {
+  (void)data;
+  GError *err = NULL;
+  ResultsDb *db = results_open(f->path, &err);
+  g_assert_no_error(err);
+  g_autoptr(RunRecord) rec = sample_record(1, 0);
+  gint64 id = results_write_run(db, rec, &err);
+  g_assert_cmpint(id, >, 0);
+  g_assert_true(side_files(f->path)); /* WAL while a writer is open */
+  results_close(db);
+  g_assert_false(side_files(f->path));
+  for (int i = 0; i < 2; i++) {
+    ResultsDb *ro = results_open_readonly(f->path, &err);
+    g_assert_no_error(err);
+    g_autoptr(GPtrArray) runs = results_list_runs(ro, &err);
+    g_assert_no_error(err);
+    g_assert_cmpuint(runs->len, ==, 1);
+    results_close(ro);
+    g_assert_false(side_files(f->path));
+  }
+  /* the next writer is back in WAL, with the first run still there */
+  db = results_open(f->path, &err);
+  g_assert_no_error(err);
+  sqlite3 *raw = raw_open(f->path);
+  g_autofree char *mode = raw_text(raw, "PRAGMA journal_mode");
+  g_assert_cmpstr(mode, ==, "wal");
+  sqlite3_close(raw);
+  g_autoptr(RunRecord) rec2 = sample_record(2, 0);
+  g_assert_cmpint(results_write_run(db, rec2, &err), >, id);
+  results_close(db);
+  g_assert_false(side_files(f->path));
+}
+
 static void test_pragmas_and_schema(Fixture *f, gconstpointer data) {
   (void)data;
   GError *err = NULL;
@@ -794,6 +835,7 @@ int main(int argc, char **argv) {
 #define ADD(name, fn) g_test_add(name, Fixture, NULL, fx_setup, fn, fx_teardown)
   ADD("/results/round-trip", test_round_trip);
   ADD("/results/pragmas-schema", test_pragmas_and_schema);
+  ADD("/results/reader-leaves-no-files", test_reader_leaves_no_files);
   ADD("/results/newer-schema-refused", test_newer_refused);
   ADD("/results/not-a-database", test_not_a_database);
   ADD("/results/foreign-sqlite-refused", test_foreign_sqlite_refused);
