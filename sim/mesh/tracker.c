@@ -297,11 +297,13 @@ static Rec *rec_insert_slot(Rec *recs, uint32_t cap, uint32_t key) {
 
 /* Room for one more Rec at a load of at most 80 % (linear probing: about
  * 13 probes for a miss, 3 for a hit); a grown table is filled to 62 %. */
-static bool rec_reserve(MeshTracker *t, Peer *p) {
-  if ((uint64_t)(p->count + 1) * 5 <= (uint64_t)p->cap * 4) return true;
-  uint32_t nc = p->count + 1 + (p->count + 1) * 3 / 5;
+static bool rec_reserve_n(MeshTracker *t, Peer *p, uint32_t more) {
+  uint64_t need = (uint64_t)p->count + more;
+  if (need * 5 <= (uint64_t)p->cap * 4) return true;
+  if (need > UINT32_MAX / 2) return false;
+  uint32_t nc = (uint32_t)(need + need * 3 / 5);
   if (nc < 4) nc = 4;
-  while ((uint64_t)(p->count + 1) * 5 > (uint64_t)nc * 4) nc++;
+  while (need * 5 > (uint64_t)nc * 4) nc++;
   Rec *n = t_alloc(t, (size_t)nc * sizeof *n);
   if (!n) return false;
   for (uint32_t i = 0; i < nc; i++) n[i].key = NIL;
@@ -312,6 +314,8 @@ static bool rec_reserve(MeshTracker *t, Peer *p) {
   p->cap = nc;
   return true;
 }
+
+static bool rec_reserve(MeshTracker *t, Peer *p) { return rec_reserve_n(t, p, 1); }
 
 /* Backward-shift deletion (linear probing, no tombstones). */
 static void rec_delete(Peer *p, Rec *r) {
@@ -553,6 +557,12 @@ MeshStatus mesh_tracker_join(MeshTracker *t, uint32_t peer, uint32_t network, ui
   p->online = true;
   t->online++;
   return MESH_OK;
+}
+
+MeshStatus mesh_tracker_reserve(MeshTracker *t, uint32_t peer, size_t n) {
+  if (!mesh_tracker_online(t, peer)) return MESH_INVAL;
+  if (n > UINT32_MAX / 2) return MESH_NOMEM;
+  return rec_reserve_n(t, &t->peers[peer], (uint32_t)n) ? MESH_OK : MESH_NOMEM;
 }
 
 bool mesh_tracker_online(const MeshTracker *t, uint32_t peer) {

@@ -53,6 +53,13 @@ MeshStatus mesh_tracker_join(MeshTracker *t, uint32_t peer, uint32_t network, ui
  * A peer that is not online is ignored. */
 void mesh_tracker_leave(MeshTracker *t, uint32_t peer);
 bool mesh_tracker_online(const MeshTracker *t, uint32_t peer);
+/* Room for n more holdings of an online peer, so that its next n announces
+ * grow and rehash nothing (a browser that re-announces its cache on
+ * connecting knows how many). Changes no holding, only the layout of the
+ * peer's table, hence the order in which its leave drops its holdings and
+ * so the slots later announces take. MESH_INVAL if the peer is not online;
+ * MESH_NOMEM. */
+MeshStatus mesh_tracker_reserve(MeshTracker *t, uint32_t peer, size_t n);
 
 /* An online peer holds (obj, version). MESH_INVAL if the peer is not online,
  * MESH_EXISTS if already announced, MESH_NOMEM. */

@@ -474,6 +474,8 @@ static void backend_conn_done(GeoModel *g, uint32_t v, bool ok, SimTime now) {
   MeshStatus st = mesh_tracker_join(tracker_of(g, idx), v, x->network, x->country);
   g_assert_true(st == MESH_OK);
   if (x->uploads_ok) {
+    st = mesh_tracker_reserve(tracker_of(g, idx), v, mesh_cache_count(x->cache));
+    g_assert_true(st == MESH_OK);
     AnnounceCtx ac = {g, v};
     mesh_cache_foreach(x->cache, announce_cached, &ac);
   }

@@ -326,6 +326,33 @@ static void test_edges(void) {
   mesh_tracker_free(t);
 }
 
+/* After mesh_tracker_reserve(n) the peer's next n announces allocate
+ * nothing: with the allocator exhausted they still succeed where the keys
+ * and their groups have room (here: four holders in groups of five
+ * slots), and fail without the reservation. */
+static void test_reserve(void) {
+  enum { NK = 20 };
+  for (int reserve = 0; reserve < 2; reserve++) {
+    Budget b = {100000};
+    MeshAllocator a = {budget_alloc, budget_realloc, budget_free, &b};
+    MeshTracker *t = mesh_tracker_new(&a);
+    g_assert_cmpint(mesh_tracker_reserve(t, 9, 4), ==, MESH_INVAL); /* not online */
+    for (uint32_t p = 0; p < 5; p++) g_assert_cmpint(mesh_tracker_join(t, p, 0, 0), ==, MESH_OK);
+    for (uint32_t p = 0; p < 4; p++)
+      for (uint64_t k = 0; k < NK; k++)
+        g_assert_cmpint(mesh_tracker_announce(t, p, k, 0), ==, MESH_OK);
+    if (reserve) g_assert_cmpint(mesh_tracker_reserve(t, 4, NK), ==, MESH_OK);
+    b.left = 0;
+    MeshStatus want = reserve ? MESH_OK : MESH_NOMEM;
+    g_assert_cmpint(mesh_tracker_announce(t, 4, 0, 0), ==, want);
+    for (uint64_t k = 1; reserve && k < NK; k++)
+      g_assert_cmpint(mesh_tracker_announce(t, 4, k, 0), ==, MESH_OK);
+    g_assert_cmpuint(mesh_tracker_holdings(t), ==, 4 * NK + (reserve ? NK : 0));
+    g_assert_true(mesh_tracker_check(t));
+    mesh_tracker_free(t);
+  }
+}
+
 /* A key's first holder lives in the key (solo) until a second arrives:
  * queries give it its tier without groups, a promotion that runs out of
  * memory leaves the key solo and the newcomer out, and a promoted key
@@ -486,6 +513,7 @@ int main(int argc, char **argv) {
   g_test_add_func("/tracker/edges", test_edges);
   g_test_add_func("/tracker/many-countries", test_many_countries);
   g_test_add_func("/tracker/solo", test_solo);
+  g_test_add_func("/tracker/reserve", test_reserve);
   g_test_add_func("/tracker/memory-per-holding", test_memory_per_holding);
   return g_test_run();
 }
