@@ -547,6 +547,15 @@ void mesh_agent_abort_all(MeshAgent *a, MeshTime now) {
 
 size_t mesh_agent_in_flight(const MeshAgent *a) { return a->in_flight; }
 size_t mesh_agent_channels(const MeshAgent *a) { return a->nchans; }
+
+size_t mesh_agent_memory_bytes(const MeshAgent *a, size_t *channel_bytes) {
+  size_t chans = (size_t)a->chans_cap * sizeof *a->chans;
+  if (channel_bytes) *channel_bytes = chans;
+  return sizeof *a + chans + (size_t)a->reqs_cap * sizeof *a->reqs +
+         a->p.peer_memory * (sizeof *a->mem + sizeof *a->mem_peer) +
+         a->scratch_cap * sizeof *a->scratch + MESH_AGENT_MAX_ATTEMPTS * sizeof *a->picks +
+         mesh_selector_memory_bytes(a->sel);
+}
 uint32_t mesh_agent_active_uploads(const MeshAgent *a) { return a->uploads; }
 const MeshAgentStats *mesh_agent_stats(const MeshAgent *a) { return &a->stats; }
 

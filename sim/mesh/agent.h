@@ -187,6 +187,9 @@ void mesh_agent_abort_all(MeshAgent *a, MeshTime now);
 bool mesh_agent_bowed_out(const MeshAgent *a, MeshTime now);
 size_t mesh_agent_in_flight(const MeshAgent *a);
 size_t mesh_agent_channels(const MeshAgent *a);
+/* Bytes the agent holds: itself, its requests, peer memory, selector and
+ * data-channel table; *channel_bytes (if not NULL) gets the last part. */
+size_t mesh_agent_memory_bytes(const MeshAgent *a, size_t *channel_bytes);
 uint32_t mesh_agent_active_uploads(const MeshAgent *a);
 const MeshAgentStats *mesh_agent_stats(const MeshAgent *a);
 /* Zero the counters (the end of a warm-up). */

@@ -52,6 +52,10 @@ struct MeshSelector {
   void *state;
 };
 
+size_t mesh_selector_memory_bytes(const MeshSelector *sel) {
+  return sizeof *sel + sel->items_cap * sizeof *sel->items + sel->strategy->state_size;
+}
+
 MeshSelector *mesh_selector_new(const MeshSelectStrategy *s, const MeshSelectParams *params,
                                 const MeshAllocator *alloc) {
   if (!s || s->abi_version != MESH_SELECT_ABI) return NULL;

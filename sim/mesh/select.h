@@ -126,6 +126,8 @@ typedef struct MeshSelector MeshSelector;
 MeshSelector *mesh_selector_new(const MeshSelectStrategy *s, const MeshSelectParams *params,
                                 const MeshAllocator *alloc);
 void mesh_selector_free(MeshSelector *sel);
+/* Bytes the selector holds (itself, its scratch items, its strategy state). */
+size_t mesh_selector_memory_bytes(const MeshSelector *sel);
 const MeshSelectStrategy *mesh_selector_strategy(const MeshSelector *sel);
 
 /* Writes up to k indexes into cands (best first) to out; returns their

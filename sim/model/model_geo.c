@@ -1647,6 +1647,56 @@ static double sorted_quantile(const double *v, size_t n, double q) {
   return v[r - 1];
 }
 
+/* Memory at the end of the run, by part, as the reference model reports
+ * it (README, Performance). Cached-object metadata is the entries of the
+ * browser caches (count x sizeof(MeshCacheEntry)). Everything else a
+ * visitor costs is counted per visitor ONLINE at the end: every visitor
+ * record of the day (the table keeps them all; remembered visitors keep
+ * their caches) with its page, timer and transfer-slot arrays; its agent
+ * (requests, peer memory, selector and data-channel table: the open
+ * channels, also reported alone); the browser caches' indexes and unused
+ * slots; the trackers; the transfers and tracker answers in flight; and
+ * the pending events at the engine's 48 bytes each. The CDN edge caches
+ * are the CDN's and reported apart. */
+static void summarise_memory(GeoModel *g) {
+  size_t state = (size_t)g->visitors->len * sizeof(Visitor), agents = 0, channels = 0;
+  size_t index = 0, objects = 0;
+  for (uint32_t v = 0; v < g->visitors->len; v++) {
+    const Visitor *x = vis(g, v);
+    state += (size_t)x->obj_cap * 2 * sizeof(SimTime) + (size_t)x->timers_cap * sizeof *x->timers +
+             (size_t)x->fetches_cap * sizeof *x->fetches + (x->ctx ? sizeof *x->ctx : 0);
+    if (x->uploads) state += (g->tp.upload_slots ? g->tp.upload_slots : 1) * sizeof *x->uploads;
+    if (x->agent) {
+      size_t ch = 0;
+      agents += mesh_agent_memory_bytes(x->agent, &ch);
+      channels += ch;
+    }
+    if (x->cache) {
+      size_t o = mesh_cache_count(x->cache) * sizeof(MeshCacheEntry);
+      objects += o;
+      index += mesh_cache_memory(x->cache) - o;
+    }
+  }
+  size_t tracker = 0;
+  for (uint32_t i = 0; i < MAX_DC; i++)
+    if (g->trackers[i]) tracker += mesh_tracker_memory_bytes(g->trackers[i]);
+  size_t transfers = (size_t)g->xfers->len * sizeof(Xfer) + (size_t)g->answers->len * sizeof(Answer);
+  size_t events = engine_pending(g->engine) * 48, cdn = 0;
+  for (uint32_t e = 0; e < cdn_n_edges(g->cdn); e++) cdn += mesh_cache_memory(g->edges[e]);
+  Model *b = g->base;
+  model_add_scalar(b, "memory_visitor_state_bytes", (double)state);
+  model_add_scalar(b, "memory_agents_bytes", (double)agents);
+  model_add_scalar(b, "memory_channels_bytes", (double)channels);
+  model_add_scalar(b, "memory_cache_index_bytes", (double)index);
+  model_add_scalar(b, "memory_cache_objects_bytes", (double)objects);
+  model_add_scalar(b, "memory_tracker_bytes", (double)tracker);
+  model_add_scalar(b, "memory_transfers_bytes", (double)transfers);
+  model_add_scalar(b, "memory_events_bytes", (double)events);
+  model_add_scalar(b, "memory_cdn_bytes", (double)cdn);
+  double per = (double)(state + agents + index + tracker + transfers + events);
+  model_add_scalar(b, "memory_per_online_peer_bytes", g->online ? per / g->online : 0.0);
+}
+
 static void summarise(GeoModel *g) {
   check_invariants(g, true);
   check_edge_mirrors(g);
@@ -1754,6 +1804,7 @@ static void summarise(GeoModel *g) {
   model_add_scalar(b, "bowout_requests", (double)as.bowout_requests);
   model_add_scalar(b, "uploads_refused", (double)as.uploads_refused);
   model_add_scalar(b, "visitors_forgotten", (double)g->forgotten);
+  summarise_memory(g);
   /* what users must not see: page views that neither completed nor are
    * still loading (every object comes from the mesh, the CDN or the origin:
    * with no outage of both CDN and origin none can fail, so a non-zero

@@ -54,6 +54,22 @@ static void test_conservation(void) {
   g_assert_cmpfloat(scalar(m, "mesh_fetches"), ==,
                     scalar(m, "mesh_same_network") + scalar(m, "mesh_same_country") +
                         scalar(m, "mesh_other"));
+  /* memory per online peer is the sum of its parts (cached objects and the
+   * CDN's edge caches apart), each part present */
+  static const char *const parts[] = {"memory_visitor_state_bytes", "memory_agents_bytes",
+                                      "memory_cache_index_bytes", "memory_tracker_bytes",
+                                      "memory_transfers_bytes", "memory_events_bytes"};
+  double sum = 0;
+  for (size_t i = 0; i < G_N_ELEMENTS(parts); i++) {
+    g_assert_cmpfloat(scalar(m, parts[i]), >, 0);
+    sum += scalar(m, parts[i]);
+  }
+  g_assert_cmpfloat(scalar(m, "online_at_end"), >, 0);
+  g_assert_cmpfloat(fabs(scalar(m, "memory_per_online_peer_bytes") * scalar(m, "online_at_end") -
+                         sum), <=, 1e-9 * sum);
+  g_assert_cmpfloat(scalar(m, "memory_channels_bytes"), <=, scalar(m, "memory_agents_bytes"));
+  g_assert_cmpfloat(scalar(m, "memory_cache_objects_bytes"), >, 0);
+  g_assert_cmpfloat(scalar(m, "memory_cdn_bytes"), >, 0);
   /* breakdowns sum to the totals */
   size_t n;
   const ModelBreakdown *b = model_breakdowns(m, &n);
