@@ -44,10 +44,11 @@
  *      on its free list, len - live of them, and len - live <= max(live, 4)
  *      after every operation.
  *   4. No empty key and no empty group exists (they are freed at live 0);
- *      for a key that is not solo, Key.ctys lists exactly the countries with a group of the key, with
- *      that group's len (once per country); each country group's ci is
- *      the index of its entry (CI_NONE past 65,534), each network group's
- *      CI_NONE; and Key.count is the sum of their live counts.
+ *      for a key that is not solo, Key.ctys lists exactly the countries
+ *      with a group of the key, with that group's len (once per country);
+ *      each country group's ci is the index of its entry (CI_NONE past
+ *      65,534), each network group's CI_NONE; and Key.count is the sum of
+ *      their live counts.
  *   5. A network has one country: net_country[network(p)] == country(p).
  *   6. mem equals the bytes of every live allocation.
  *
