@@ -1692,7 +1692,8 @@ static void summarise_memory(GeoModel *g) {
   size_t tracker = 0;
   for (uint32_t i = 0; i < MAX_DC; i++)
     if (g->trackers[i]) tracker += mesh_tracker_memory_bytes(g->trackers[i]);
-  size_t transfers = (size_t)g->xfers->len * sizeof(Xfer) + (size_t)g->answers->len * sizeof(Answer);
+  size_t transfers =
+      (size_t)g->xfers->len * sizeof(Xfer) + (size_t)g->answers->len * sizeof(Answer);
   size_t events = engine_pending(g->engine) * 48, cdn = 0;
   for (uint32_t e = 0; e < cdn_n_edges(g->cdn); e++) cdn += mesh_cache_memory(g->edges[e]);
   Model *b = g->base;
