@@ -47,8 +47,8 @@ typedef struct Chan {
   MeshTime last_used;
 } Chan;
 
+/* What the agent remembers of a peer; the peer's id is mem_peer[i]. */
 typedef struct PeerMem {
-  uint32_t peer;
   uint32_t failures;
   MeshTime last_failure;
   double throughput_bps;
@@ -72,7 +72,7 @@ struct MeshAgent {
   uint32_t nchans, chans_cap;
 
   PeerMem *mem;
-  uint32_t *mem_peer;   /* [peer_memory] mem[i].peer, scanned instead of mem */
+  uint32_t *mem_peer;   /* [peer_memory] the peer mem[i] is about: scanned, not mem */
   uint32_t nmem;
 
   MeshCandidate *scratch; /* candidates with the agent's knowledge overlaid */
@@ -217,7 +217,7 @@ static PeerMem *mem_find(MeshAgent *a, uint32_t peer, MeshTime now, bool create)
     for (uint32_t i = 1; i < a->nmem; i++)
       if (a->mem[i].last_used < a->mem[slot].last_used) slot = i;
   }
-  a->mem[slot] = (PeerMem){.peer = peer, .last_used = now};
+  a->mem[slot] = (PeerMem){.last_used = now};
   a->mem_peer[slot] = peer;
   return &a->mem[slot];
 }
