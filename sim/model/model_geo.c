@@ -1264,6 +1264,11 @@ static Visitor *visitor_get(GeoModel *g, uint32_t v) {
   return vis(g, v);
 }
 
+/* Entries of an uploading visitor's transfer-slot array (at least one). */
+static uint32_t upload_slots_alloc(const GeoModel *g) {
+  return g->tp.upload_slots ? g->tp.upload_slots : 1;
+}
+
 static void visitor_setup(GeoModel *g, uint32_t v, const ChurnArrival *a) {
   Visitor *x = visitor_get(g, v);
   if (!x->ctx) {
@@ -1274,7 +1279,7 @@ static void visitor_setup(GeoModel *g, uint32_t v, const ChurnArrival *a) {
                  (uint32_t)gsl_ran_discrete(g->rng_place, g->net_pick[a->country]);
     x->mobile = a->device == CHURN_MOBILE;
     x->uploads_ok = a->uploads;
-    if (x->uploads_ok) x->uploads = g_new(uint32_t, g->tp.upload_slots ? g->tp.upload_slots : 1);
+    if (x->uploads_ok) x->uploads = g_new(uint32_t, upload_slots_alloc(g));
     x->down_bps = transfer_bandwidth_quantile(wc->dl_mbps, gsl_rng_uniform_pos(g->rng_place));
     x->up_bps = transfer_bandwidth_quantile(wc->ul_mbps, gsl_rng_uniform_pos(g->rng_place)) *
                 churn_upload_factor(g->churn, a->device);
@@ -1677,7 +1682,7 @@ static void summarise_memory(GeoModel *g) {
     const Visitor *x = vis(g, v);
     state += (size_t)x->obj_cap * 2 * sizeof(SimTime) + (size_t)x->timers_cap * sizeof *x->timers +
              (size_t)x->fetches_cap * sizeof *x->fetches + (x->ctx ? sizeof *x->ctx : 0);
-    if (x->uploads) state += (g->tp.upload_slots ? g->tp.upload_slots : 1) * sizeof *x->uploads;
+    if (x->uploads) state += upload_slots_alloc(g) * sizeof *x->uploads;
     if (x->agent) {
       size_t ch = 0;
       agents += mesh_agent_memory_bytes(x->agent, &ch);
