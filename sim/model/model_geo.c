@@ -1539,21 +1539,21 @@ static inline double config_band(GeoModel *g) {
  * at the end, every visitor. */
 static void check_invariants(const GeoModel *g, bool all) {
   uint64_t in_flight = 0;
-  uint32_t n = all ? g->visitors->len : g->online_ids->len;
+  uint32_t n = all ? g->visitors->len : g->online_ids->len, online = 0;
   for (uint32_t i = 0; i < n; i++) {
     uint32_t v = all ? i : g_array_index(g->online_ids, uint32_t, i);
     const Visitor *x = &g_array_index(g->visitors, Visitor, v);
-    if (x->online) in_flight += x->inflight;
-    else if (!all) g_error("invariant: visitor %u listed online", v);
+    if (x->online) {
+      in_flight += x->inflight;
+      online++;
+    } else if (!all) {
+      g_error("invariant: visitor %u listed online", v);
+    }
     if (x->cache && mesh_cache_used(x->cache) > mesh_cache_capacity(x->cache))
       g_error("invariant: visitor %u cache over capacity", v);
   }
-  if (all) {
-    uint32_t online = 0;
-    for (uint32_t v = 0; v < g->visitors->len; v++) online += vis((GeoModel *)g, v)->online;
-    if (online != g->online_ids->len || online != g->online)
-      g_error("invariant: %u visitors online, %u listed", online, g->online_ids->len);
-  }
+  if (online != g->online_ids->len || online != g->online)
+    g_error("invariant: %u visitors online, %u listed", online, g->online_ids->len);
   if (g->requests != g->local_hits + g->mesh_fetches + g->cdn_fetches + in_flight)
     g_error("invariant: requests %" G_GUINT64_FORMAT " != served + in flight", g->requests);
   if (g->bytes_req != g->bytes_local + g->bytes_mesh + g->bytes_cdn + g->bytes_inflight)
