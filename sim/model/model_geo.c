@@ -2540,13 +2540,15 @@ static void geo_run_until(Model *base, void *impl, SimTime stop, ModelProgressFn
     }
     /* deferred pumps: a delivery inside an agent callback asked for more
      * requests of its page; issue them now, outside every callback */
-    for (guint i = 0; i < g->pump_list->len; i++) {
-      uint32_t v = g_array_index(g->pump_list, uint32_t, i);
-      Visitor *x = vis(g, v);
-      x->pump_pending = 0;
-      if (x->online) page_pump(g, v, now);
+    if (g->pump_list->len) { /* most events ask for none: no library call then */
+      for (guint i = 0; i < g->pump_list->len; i++) {
+        uint32_t v = g_array_index(g->pump_list, uint32_t, i);
+        Visitor *x = vis(g, v);
+        x->pump_pending = 0;
+        if (x->online) page_pump(g, v, now);
+      }
+      g_array_set_size(g->pump_list, 0);
     }
-    g_array_set_size(g->pump_list, 0);
     if (kind != EV_SAMPLE && kind != EV_DC_TICK) g->model_events++;
     if (progress && --until_progress == 0) {
       progress(ud, now, g->horizon, g->model_events);
