@@ -26,7 +26,9 @@
  * visitors and pages a variant is tested on.
  * Events counted in `events`: page views, churn transitions and fetch
  * completions at or before the horizon (REFERENCE_MODEL.md); samples of
- * the time series are not counted.
+ * the time series are not counted. The fetches of a page view that
+ * complete at the same instant share one engine event (FETCH_BATCH) but
+ * count one each, as their own events would have.
  */
 #include "model/model-private.h"
 
@@ -43,11 +45,24 @@
 enum EventKind {
   EV_CHURN = 1,  /* a = peer */
   EV_PAGE,       /* a = peer */
-  EV_FETCH,      /* a = peer, b = object */
+  EV_FETCH,      /* a = peer, b = object, or FETCH_BATCH | a batch slot */
   EV_SAMPLE,     /* time-series sample */
 };
 
 enum { MAX_CANDIDATES = 64 };
+
+/* The fetches of one page view that complete at the same instant (the
+ * same tier and distance: most of a page at scale) share one event whose
+ * b names a batch of their objects, in request order. They were scheduled
+ * one after the other, so no other event can fall between them in (time,
+ * sequence) order: one event runs them exactly as their own events would,
+ * with one pending-set operation instead of several. */
+#define FETCH_BATCH (UINT64_C(1) << 63)
+
+typedef struct FetchBatch {
+  uint32_t n;         /* objects; the next free slot's index while free */
+  uint32_t first;     /* offset of its objects in RefModel.batch_objs */
+} FetchBatch;
 
 typedef struct Peer {
   MeshCache *cache;        /* created at first use */
@@ -85,6 +100,9 @@ typedef struct RefModel {
   uint32_t evict_peer;             /* peer whose cache is being mutated */
   bool started;                    /* initial events scheduled */
   uint64_t evicted;                /* evictions reported so far */
+  GArray *batches;                 /* FetchBatch slots */
+  GArray *batch_objs;              /* objects_per_page objects per slot */
+  uint32_t batch_free;             /* free slot list, UINT32_MAX: none */
 
   /* metrics */
   uint64_t requests, local_hits, mesh_fetches, cdn_fetches, page_views;
@@ -148,6 +166,9 @@ static void *ref_create(Model *base, const Config *cfg, GError **error) {
 
   m->engine = engine_new();
   m->peers = g_new0(Peer, m->n_peers);
+  m->batches = g_array_new(FALSE, FALSE, sizeof(FetchBatch));
+  m->batch_objs = g_array_new(FALSE, FALSE, sizeof(uint32_t));
+  m->batch_free = UINT32_MAX;
   m->tracker = mesh_tracker_new(NULL);
   g_assert_nonnull(m->tracker);
   MeshSelectParams sp;
@@ -181,6 +202,8 @@ static void ref_destroy(void *impl) {
   if (m->peers)
     for (uint32_t p = 0; p < m->n_peers; p++) mesh_cache_free(m->peers[p].cache);
   g_free(m->peers);
+  if (m->batches) g_array_free(m->batches, TRUE);
+  if (m->batch_objs) g_array_free(m->batch_objs, TRUE);
   mesh_tracker_free(m->tracker);
   mesh_selector_free(m->selector);
   if (m->engine) engine_free(m->engine);
@@ -264,7 +287,9 @@ static void go_offline(RefModel *m, uint32_t p, SimTime now) {
 
 /* ---- traffic ------------------------------------------------------------ */
 
-static void request_object(RefModel *m, uint32_t p, uint64_t obj, SimTime now) {
+/* Serves one request of a page view: its latency, or -1 for a local hit
+ * (the caller schedules the fetch's completion). */
+static SimTime request_object(RefModel *m, uint32_t p, uint64_t obj, SimTime now) {
   Peer *peer = &m->peers[p];
   m->requests++;
   m->iv_requests++;
@@ -272,7 +297,7 @@ static void request_object(RefModel *m, uint32_t p, uint64_t obj, SimTime now) {
   if (mesh_cache_lookup(peer_cache(m, p), obj, 0, now)) {
     m->local_hits++;
     histogram_add(m->base->latency, 0.0);
-    return;
+    return -1;
   }
   uint32_t cand[MAX_CANDIDATES];
   MeshTier tier[MAX_CANDIDATES];
@@ -311,13 +336,59 @@ static void request_object(RefModel *m, uint32_t p, uint64_t obj, SimTime now) {
   }
   m->latency_sum_s += (double)latency * 1e-9;
   histogram_add(m->base->latency, (double)latency * 1e-9);
-  engine_schedule(m->engine, now + latency, EV_FETCH, p, obj);
+  return latency;
+}
+
+static uint32_t batch_alloc(RefModel *m) {
+  uint32_t slot = m->batch_free;
+  if (slot != UINT32_MAX) {
+    m->batch_free = g_array_index(m->batches, FetchBatch, slot).n;
+    return slot;
+  }
+  slot = m->batches->len;
+  FetchBatch b = {0, (uint32_t)m->batch_objs->len};
+  g_array_append_val(m->batches, b);
+  g_array_set_size(m->batch_objs, m->batch_objs->len + m->objects_per_page);
+  return slot;
 }
 
 static void page_view(RefModel *m, uint32_t p, SimTime now) {
+  enum { PAGE_MAX = 1000 }; /* traffic.objects_per_page's maximum (keys.c) */
+  uint32_t objs[PAGE_MAX];
+  SimTime lat[PAGE_MAX];
+  uint32_t n = 0;
   m->page_views++;
-  for (uint32_t i = 0; i < m->objects_per_page; i++)
-    request_object(m, p, (uint64_t)gsl_ran_discrete(m->rng_traffic, m->zipf), now);
+  for (uint32_t i = 0; i < m->objects_per_page; i++) {
+    uint32_t obj = (uint32_t)gsl_ran_discrete(m->rng_traffic, m->zipf);
+    SimTime l = request_object(m, p, obj, now);
+    if (l >= 0) {
+      objs[n] = obj;
+      lat[n++] = l;
+    }
+  }
+  /* One event per distinct latency, at the place of its first fetch in
+   * request order (so in the order of the sequence numbers the fetches'
+   * own events would have had), listing its fetches in request order. */
+  for (uint32_t i = 0; i < n; i++) {
+    if (lat[i] < 0) continue; /* taken into an earlier batch */
+    uint32_t same = 0;
+    for (uint32_t j = i + 1; j < n; j++) same += lat[j] == lat[i];
+    if (same == 0) {
+      engine_schedule(m->engine, now + lat[i], EV_FETCH, p, objs[i]);
+      continue;
+    }
+    uint32_t slot = batch_alloc(m);
+    FetchBatch *b = &g_array_index(m->batches, FetchBatch, slot);
+    uint32_t *bo = &g_array_index(m->batch_objs, uint32_t, b->first);
+    b->n = 0;
+    bo[b->n++] = objs[i];
+    for (uint32_t j = i + 1; j < n; j++)
+      if (lat[j] == lat[i]) {
+        bo[b->n++] = objs[j];
+        lat[j] = -1;
+      }
+    engine_schedule(m->engine, now + lat[i], EV_FETCH, p, FETCH_BATCH | slot);
+  }
   schedule_page(m, p, now);
 }
 
@@ -387,7 +458,7 @@ static void add_scalar(RefModel *m, const char *name, double v) {
  * their caches), the whole tracker (its peer table, holdings, groups and
  * keys: mesh_tracker_memory_bytes) and the pending events (timers, and the
  * fetches in flight: this model's open channels), at the engine's 48-byte
- * node per event. */
+ * node per event, with the slots of batched fetches. */
 static void summarise_memory(RefModel *m) {
   size_t caches = 0, objects = 0;
   for (uint32_t p = 0; p < m->n_peers; p++) {
@@ -398,7 +469,9 @@ static void summarise_memory(RefModel *m) {
   }
   double state = (double)m->n_peers * (double)sizeof(Peer);
   double tracker = (double)mesh_tracker_memory_bytes(m->tracker);
-  double events = (double)engine_pending(m->engine) * 48.0;
+  double events = (double)engine_pending(m->engine) * 48.0 +
+                  (double)m->batches->len * ((double)sizeof(FetchBatch) +
+                                             (double)m->objects_per_page * sizeof(uint32_t));
   double index = (double)(caches - objects);
   add_scalar(m, "memory_peer_state_bytes", state);
   add_scalar(m, "memory_cache_index_bytes", index);
@@ -474,8 +547,18 @@ static void ref_run_until(Model *base, void *impl, SimTime stop, ModelProgressFn
         page_view(m, ev.a, ev.at);
         break;
       case EV_FETCH:
-        m->model_events++;
-        fetch_done(m, ev.a, ev.b, ev.at);
+        if (ev.b & FETCH_BATCH) {
+          uint32_t slot = (uint32_t)(ev.b & ~FETCH_BATCH);
+          FetchBatch *b = &g_array_index(m->batches, FetchBatch, slot);
+          const uint32_t *bo = &g_array_index(m->batch_objs, uint32_t, b->first);
+          for (uint32_t i = 0; i < b->n; i++) fetch_done(m, ev.a, bo[i], ev.at);
+          m->model_events += b->n; /* each fetch counts as its own event */
+          b->n = m->batch_free;
+          m->batch_free = slot;
+        } else {
+          m->model_events++;
+          fetch_done(m, ev.a, ev.b, ev.at);
+        }
         break;
       case EV_SAMPLE:
         sample(m, ev.at);

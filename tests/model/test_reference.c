@@ -137,8 +137,36 @@ static void test_cdn_only(void) {
   g_assert_cmpfloat(scalar(m, "mean_latency_s"), >=, 0.08 * (1 - scalar(m, "local_hit_ratio")) - 1e-9);
 }
 
+/* One network: every mesh fetch of a page view takes the same time, so a
+ * page's fetches complete in one batch (model_ref.c, FETCH_BATCH), up to
+ * the largest page. Whole peers stay online, so every event is a page view
+ * or a completion, and each completion of a batch still counts as its own
+ * event: at most page views + fetches, short only by the fetches still in
+ * flight at the end (issued in the last 0.21 s). The model's invariants
+ * (cache = tracker holdings, checked at every sample) hold throughout. */
+static void test_page_batches(void) {
+  const char *sets[] = {"peers.count=60", "world.networks=1", "world.countries=1",
+                        "run.duration=10min", "churn.online_at_start=1",
+                        "churn.online_mean=365d", "traffic.objects_per_page=1000",
+                        "traffic.objects=5000", NULL};
+  g_autoptr(GError) e = NULL;
+  g_autoptr(Model) m = run_reference(sets, &e);
+  g_assert_no_error(e);
+  double pages = scalar(m, "page_views"), req = scalar(m, "object_requests");
+  double fetches = scalar(m, "mesh_fetches") + scalar(m, "cdn_fetches");
+  g_assert_cmpfloat(req, ==, pages * 1000);
+  g_assert_cmpfloat(req, ==, scalar(m, "local_hits") + fetches);
+  g_assert_cmpfloat(scalar(m, "mesh_fetches"), >, 0);
+  double events = scalar(m, "events");
+  g_assert_cmpfloat(events, <=, pages + fetches);
+  /* 60 peers, a page a minute each: about one page in flight at the end */
+  g_assert_cmpfloat(events, >=, pages + fetches - 3 * 1000);
+  g_assert_cmpfloat(events, >, pages + fetches / 2);
+}
+
 int main(int argc, char **argv) {
   g_test_init(&argc, &argv, NULL);
+  g_test_add_func("/reference/page-batches", test_page_batches);
   g_test_add_func("/reference/independent-implementations", test_against_independent);
   g_test_add_func("/reference/common-random-numbers", test_common_random_numbers);
   g_test_add_func("/reference/determinism", test_determinism);
