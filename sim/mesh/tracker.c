@@ -782,6 +782,21 @@ void mesh_tracker_withdraw(MeshTracker *t, uint32_t peer, uint64_t obj, uint32_t
   unlink_holding(t, peer, &copy);
 }
 
+void mesh_tracker_prefetch(const MeshTracker *t, uint64_t obj, uint32_t version,
+                           uint32_t network, uint32_t country) {
+#if defined(__GNUC__)
+  uint32_t key = key_find(t, obj, version);
+  if (key == NIL || t->group_count == 0) return;
+  uint32_t mask = t->group_cap - 1;
+  if (network < COUNTRY_TAG)
+    __builtin_prefetch(&t->groups[(uint32_t)group_hash(key, network) & mask]);
+  if (country < COUNTRY_TAG)
+    __builtin_prefetch(&t->groups[(uint32_t)group_hash(key, country | COUNTRY_TAG) & mask]);
+#else
+  (void)t, (void)obj, (void)version, (void)network, (void)country;
+#endif
+}
+
 /* ---- query -------------------------------------------------------------- */
 
 typedef struct QueryCtx {

@@ -67,6 +67,15 @@ MeshStatus mesh_tracker_announce(MeshTracker *t, uint32_t peer, uint64_t obj, ui
 /* The peer no longer holds (obj, version); a no-op if it did not. */
 void mesh_tracker_withdraw(MeshTracker *t, uint32_t peer, uint64_t obj, uint32_t version);
 
+/* A hint that a peer of this network and country will soon query,
+ * announce or withdraw (obj, version): starts bringing the index slots of
+ * the key's groups for that network and country into the CPU caches, so
+ * that a caller with several operations in hand (the objects of a page)
+ * overlaps their memory latency. Changes nothing; harmless for a key the
+ * tracker does not hold. */
+void mesh_tracker_prefetch(const MeshTracker *t, uint64_t obj, uint32_t version,
+                           uint32_t network, uint32_t country);
+
 /* Up to k holders of (obj, version), excluding the requester, best tier
  * first: all of them from the requester's network if that tier has no more
  * than what is still needed, else a uniform sample without replacement of

@@ -322,8 +322,13 @@ static SimTime request_object(RefModel *m, uint32_t p, uint64_t obj, SimTime now
       uint32_t out;
       if (mesh_selector_choose(m->selector, &req, mc, n, 1, &m->sel, &out) == 1) pick = out;
     }
-    uint32_t from = cand[pick];
-    latency = rtt_between(m, peer->network, m->peers[from].network) + m->mesh_xfer;
+    /* The tier says the distance but for another country's holder, whose
+     * record (a cache miss at scale) is read only then. */
+    SimTime rtt = tier[pick] == MESH_TIER_SAME_NETWORK   ? m->rtt_net
+                  : tier[pick] == MESH_TIER_SAME_COUNTRY ? m->rtt_country
+                                                         : rtt_between(m, peer->network,
+                                                                       m->peers[cand[pick]].network);
+    latency = rtt + m->mesh_xfer;
     m->mesh_fetches++;
     m->iv_mesh++;
     m->mesh_tier[tier[pick]]++;
@@ -357,12 +362,22 @@ static void page_view(RefModel *m, uint32_t p, SimTime now) {
   uint32_t objs[PAGE_MAX];
   SimTime lat[PAGE_MAX];
   uint32_t n = 0;
+  uint32_t page[PAGE_MAX];
   m->page_views++;
+  /* The page's objects first (the traffic stream draws nothing else in
+   * between), so that the memory of all their lookups is on its way
+   * before the first is served. */
+  uint32_t net = m->peers[p].network, cty = country_of(m, net);
+  MeshCache *c = peer_cache(m, p);
   for (uint32_t i = 0; i < m->objects_per_page; i++) {
-    uint32_t obj = (uint32_t)gsl_ran_discrete(m->rng_traffic, m->zipf);
-    SimTime l = request_object(m, p, obj, now);
+    page[i] = (uint32_t)gsl_ran_discrete(m->rng_traffic, m->zipf);
+    mesh_cache_prefetch(c, page[i], false);
+    mesh_tracker_prefetch(m->tracker, page[i], 0, net, cty);
+  }
+  for (uint32_t i = 0; i < m->objects_per_page; i++) {
+    SimTime l = request_object(m, p, page[i], now);
     if (l >= 0) {
-      objs[n] = obj;
+      objs[n] = page[i];
       lat[n++] = l;
     }
   }
@@ -551,6 +566,12 @@ static void ref_run_until(Model *base, void *impl, SimTime stop, ModelProgressFn
           uint32_t slot = (uint32_t)(ev.b & ~FETCH_BATCH);
           FetchBatch *b = &g_array_index(m->batches, FetchBatch, slot);
           const uint32_t *bo = &g_array_index(m->batch_objs, uint32_t, b->first);
+          uint32_t net = m->peers[ev.a].network;
+          MeshCache *c = peer_cache(m, ev.a);
+          for (uint32_t i = 0; i < b->n; i++) {
+            mesh_cache_prefetch(c, bo[i], false);
+            mesh_tracker_prefetch(m->tracker, bo[i], 0, net, country_of(m, net));
+          }
           for (uint32_t i = 0; i < b->n; i++) fetch_done(m, ev.a, bo[i], ev.at);
           m->model_events += b->n; /* each fetch counts as its own event */
           b->n = m->batch_free;
