@@ -63,7 +63,8 @@ static void test_reset_metamorphic(void) {
   g_autoptr(Config) cf = load(full_s), ch = load(head_s), cw = load(warm_s);
   g_autoptr(Model) full = run_cfg(cf), head = run_cfg(ch), warm = run_cfg(cw);
   const char *counters[] = {"object_requests", "local_hits", "mesh_fetches", "cdn_fetches",
-                            "page_views", "events", "mesh_bytes", "cdn_bytes", NULL};
+                            "page_views", "events", "engine_events", "mesh_bytes",
+                            "cdn_bytes", NULL};
   for (guint i = 0; counters[i]; i++) {
     double f = scalar(full, counters[i]), h = scalar(head, counters[i]);
     g_assert_cmpfloat(h, >, 0);
