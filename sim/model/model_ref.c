@@ -50,6 +50,8 @@ enum EventKind {
 };
 
 enum { MAX_CANDIDATES = 64 };
+/* traffic.objects_per_page's maximum (keys.c): page_view's arrays */
+enum { PAGE_MAX = 1000 };
 
 /* The fetches of one page view that complete at the same instant (the
  * same tier and distance: most of a page at scale) share one event whose
@@ -151,6 +153,7 @@ static void *ref_create(Model *base, const Config *cfg, GError **error) {
   m->online_at_start = config_double(cfg, "churn", "online_at_start");
   m->page_mean = config_duration_ns(cfg, "traffic", "page_interval");
   m->objects_per_page = (uint32_t)config_int(cfg, "traffic", "objects_per_page");
+  g_assert_cmpuint(m->objects_per_page, <=, PAGE_MAX); /* the key's range says so */
   m->n_objects = (uint32_t)config_int(cfg, "traffic", "objects");
   m->object_size = (uint64_t)config_size_bytes(cfg, "traffic", "object_size");
   m->upload_bps = config_rate_bps(cfg, "peers", "upload");
@@ -359,7 +362,6 @@ static uint32_t batch_alloc(RefModel *m) {
 }
 
 static void page_view(RefModel *m, uint32_t p, SimTime now) {
-  enum { PAGE_MAX = 1000 }; /* traffic.objects_per_page's maximum (keys.c) */
   uint32_t objs[PAGE_MAX];
   SimTime lat[PAGE_MAX];
   uint32_t n = 0;

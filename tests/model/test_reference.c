@@ -139,7 +139,7 @@ static void test_cdn_only(void) {
 
 /* One network: every mesh fetch of a page view takes the same time, so a
  * page's fetches complete in one batch (model_ref.c, FETCH_BATCH), up to
- * the largest page. Whole peers stay online, so every event is a page view
+ * the largest page. All peers stay online, so every event is a page view
  * or a completion, and each completion of a batch still counts as its own
  * event: at most page views + fetches, short only by the fetches still in
  * flight at the end (issued in the last 0.21 s). The model's invariants
