@@ -245,6 +245,11 @@ static uint64_t group_hash(uint32_t key, uint32_t tag) {
   return mix64(((uint64_t)key << 32 | tag) + UINT64_C(0x9e3779b97f4a7c15));
 }
 
+/* The home slot of (key, tag) in a group table of cap (a power of two). */
+static uint32_t group_home(uint32_t key, uint32_t tag, uint32_t cap) {
+  return (uint32_t)group_hash(key, tag) & (cap - 1);
+}
+
 /* Home slot of a key id in a peer's table of any size (fastrange). */
 static uint32_t rec_home(uint32_t key, uint32_t cap) {
   return (uint32_t)(((uint64_t)(uint32_t)(key * UINT32_C(0x9e3779b1)) * cap) >> 32);
@@ -416,7 +421,7 @@ static void key_delete(MeshTracker *t, uint32_t id) {
 static uint32_t group_find(const MeshTracker *t, uint32_t key, uint32_t tag) {
   if (t->group_count == 0) return NIL;
   uint32_t mask = t->group_cap - 1;
-  for (uint32_t i = (uint32_t)group_hash(key, tag) & mask;; i = (i + 1) & mask) {
+  for (uint32_t i = group_home(key, tag, t->group_cap);; i = (i + 1) & mask) {
     const Group *g = &t->groups[i];
     if (g->key == key && g->tag == tag) return i;
     if (g->key == NIL) return NIL;
@@ -425,7 +430,7 @@ static uint32_t group_find(const MeshTracker *t, uint32_t key, uint32_t tag) {
 
 static Group *group_slot(Group *groups, uint32_t cap, uint32_t key, uint32_t tag) {
   uint32_t mask = cap - 1;
-  uint32_t i = (uint32_t)group_hash(key, tag) & mask;
+  uint32_t i = group_home(key, tag, cap);
   while (groups[i].key != NIL) i = (i + 1) & mask;
   return &groups[i];
 }
@@ -475,7 +480,7 @@ static void group_delete(MeshTracker *t, uint32_t gi) {
   for (uint32_t j = i;;) {
     j = (j + 1) & mask;
     if (t->groups[j].key == NIL) break;
-    uint32_t h = (uint32_t)group_hash(t->groups[j].key, t->groups[j].tag) & mask;
+    uint32_t h = group_home(t->groups[j].key, t->groups[j].tag, t->group_cap);
     if (!cyclic_between(i, h, j)) {
       t->groups[i] = t->groups[j];
       i = j;
@@ -787,11 +792,9 @@ void mesh_tracker_prefetch(const MeshTracker *t, uint64_t obj, uint32_t version,
 #if defined(__GNUC__)
   uint32_t key = key_find(t, obj, version);
   if (key == NIL || t->group_count == 0) return;
-  uint32_t mask = t->group_cap - 1;
-  if (network < COUNTRY_TAG)
-    __builtin_prefetch(&t->groups[(uint32_t)group_hash(key, network) & mask]);
+  if (network < COUNTRY_TAG) __builtin_prefetch(&t->groups[group_home(key, network, t->group_cap)]);
   if (country < COUNTRY_TAG)
-    __builtin_prefetch(&t->groups[(uint32_t)group_hash(key, country | COUNTRY_TAG) & mask]);
+    __builtin_prefetch(&t->groups[group_home(key, country | COUNTRY_TAG, t->group_cap)]);
 #else
   (void)t, (void)obj, (void)version, (void)network, (void)country;
 #endif
@@ -805,11 +808,16 @@ typedef struct QueryCtx {
   bool full; /* the tier's slots may hold holders of another tier */
 } QueryCtx;
 
+/* The tier of a holder in (network, country) for a requester in (net, cty). */
+static MeshTier tier_at(uint32_t network, uint32_t country, uint32_t net, uint32_t cty) {
+  return network == net ? MESH_TIER_SAME_NETWORK
+         : country == cty ? MESH_TIER_SAME_COUNTRY
+                          : MESH_TIER_OTHER;
+}
+
 static MeshTier tier_of(const QueryCtx *c, uint32_t q) {
   const Peer *p = &c->t->peers[q];
-  if (p->network == c->net) return MESH_TIER_SAME_NETWORK;
-  if (p->country == c->cty) return MESH_TIER_SAME_COUNTRY;
-  return MESH_TIER_OTHER;
+  return tier_at(p->network, p->country, c->net, c->cty);
 }
 
 /* Whether slot item q may be picked for the tier. Unless c->full, every
@@ -913,10 +921,7 @@ size_t mesh_tracker_query(MeshTracker *t, uint64_t obj, uint32_t version, uint32
     const Solo *h = &kk->u.solo;
     if (h->peer == requester) return 0;
     out_peers[0] = h->peer;
-    if (out_tiers)
-      out_tiers[0] = h->network == req_network   ? MESH_TIER_SAME_NETWORK
-                     : h->country == req_country ? MESH_TIER_SAME_COUNTRY
-                                                 : MESH_TIER_OTHER;
+    if (out_tiers) out_tiers[0] = tier_at(h->network, h->country, req_network, req_country);
     return 1;
   }
   uint32_t gn = req_network < COUNTRY_TAG ? group_find(t, key, req_network) : NIL;
