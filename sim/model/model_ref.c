@@ -428,6 +428,24 @@ static void fetch_done(RefModel *m, uint32_t p, uint64_t obj, SimTime now) {
   }
 }
 
+/* A batch of a page's fetches that complete now, in request order (their
+ * announces' memory on its way first); each counts as its own event. The
+ * slot goes back on the free list. */
+static void fetch_batch_done(RefModel *m, uint32_t p, uint32_t slot, SimTime now) {
+  FetchBatch *b = &g_array_index(m->batches, FetchBatch, slot);
+  const uint32_t *bo = &g_array_index(m->batch_objs, uint32_t, b->first);
+  uint32_t net = m->peers[p].network, cty = country_of(m, net);
+  MeshCache *c = peer_cache(m, p);
+  for (uint32_t i = 0; i < b->n; i++) {
+    mesh_cache_prefetch(c, bo[i], false);
+    mesh_tracker_prefetch(m->tracker, bo[i], 0, net, cty);
+  }
+  for (uint32_t i = 0; i < b->n; i++) fetch_done(m, p, bo[i], now);
+  m->model_events += b->n;
+  b->n = m->batch_free;
+  m->batch_free = slot;
+}
+
 /* ---- metrics ------------------------------------------------------------ */
 
 static void add_sample(RefModel *m, const char *name, SimTime t, double v) {
@@ -475,8 +493,8 @@ static void add_scalar(RefModel *m, const char *name, double v) {
  * cache headers, indexes and unused slots of every peer (offline peers keep
  * their caches), the whole tracker (its peer table, holdings, groups and
  * keys: mesh_tracker_memory_bytes) and the pending events (timers, and the
- * fetches in flight: this model's open channels), at the engine's 48-byte
- * node per event, with the slots of batched fetches. */
+ * fetches in flight: this model's open channels) at
+ * MODEL_PENDING_EVENT_BYTES each, with the slots of batched fetches. */
 static void summarise_memory(RefModel *m) {
   size_t caches = 0, objects = 0;
   for (uint32_t p = 0; p < m->n_peers; p++) {
@@ -487,7 +505,7 @@ static void summarise_memory(RefModel *m) {
   }
   double state = (double)m->n_peers * (double)sizeof(Peer);
   double tracker = (double)mesh_tracker_memory_bytes(m->tracker);
-  double events = (double)engine_pending(m->engine) * 48.0 +
+  double events = (double)engine_pending(m->engine) * MODEL_PENDING_EVENT_BYTES +
                   (double)m->batches->len * ((double)sizeof(FetchBatch) +
                                              (double)m->objects_per_page * sizeof(uint32_t));
   double index = (double)(caches - objects);
@@ -569,19 +587,7 @@ static void ref_run_until(Model *base, void *impl, SimTime stop, ModelProgressFn
         break;
       case EV_FETCH:
         if (ev.b & FETCH_BATCH) {
-          uint32_t slot = (uint32_t)(ev.b & ~FETCH_BATCH);
-          FetchBatch *b = &g_array_index(m->batches, FetchBatch, slot);
-          const uint32_t *bo = &g_array_index(m->batch_objs, uint32_t, b->first);
-          uint32_t net = m->peers[ev.a].network;
-          MeshCache *c = peer_cache(m, ev.a);
-          for (uint32_t i = 0; i < b->n; i++) {
-            mesh_cache_prefetch(c, bo[i], false);
-            mesh_tracker_prefetch(m->tracker, bo[i], 0, net, country_of(m, net));
-          }
-          for (uint32_t i = 0; i < b->n; i++) fetch_done(m, ev.a, bo[i], ev.at);
-          m->model_events += b->n; /* each fetch counts as its own event */
-          b->n = m->batch_free;
-          m->batch_free = slot;
+          fetch_batch_done(m, ev.a, (uint32_t)(ev.b & ~FETCH_BATCH), ev.at);
         } else {
           m->model_events++;
           fetch_done(m, ev.a, ev.b, ev.at);
