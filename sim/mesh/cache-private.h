@@ -54,7 +54,10 @@ struct MeshCache {
   void *on_evict_ud;
   uint64_t capacity;            /* bytes or objects */
   uint64_t used;                /* sum of weights of cached entries */
-  MeshCacheEntry **buckets;     /* index: 1 << log2_buckets chains */
+  union {
+    MeshCacheEntry **buckets;   /* index: 1 << log2_buckets chains */
+    MeshCacheEntry *parked;     /* parked: the chains in index order, one list */
+  } ix;
   MeshCacheEntry *free;         /* free entries (linked by hnext) */
   MeshCacheSlab *slabs;         /* all slabs, freed at mesh_cache_free */
   uint32_t count;               /* cached objects */
@@ -62,7 +65,8 @@ struct MeshCache {
   uint16_t entry_size;          /* sizeof(MeshCacheEntry) + entry_extra */
   uint8_t log2_buckets;         /* 0: no index allocated yet */
   uint8_t unit;                 /* MeshCacheUnit */
-  uint8_t pad_[4];
+  uint8_t is_parked;            /* ix.parked, not ix.buckets (mesh_cache_park) */
+  uint8_t pad_[3];
   /* followed by the policy state, 8-aligned */
 };
 

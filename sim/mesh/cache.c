@@ -13,6 +13,13 @@
  * Index: chained hash, multiplicative (Fibonacci) hashing, 8 buckets at the
  * first insert, doubled when count would exceed the bucket count; it never
  * shrinks (the slabs do not either): memory follows the peak occupancy.
+ * Parked (mesh_cache_park): the bucket array is freed and the chains kept
+ * as one list through hnext, in index order (bucket by bucket, each chain in
+ * its order), so that the list alone gives back the same chains: unpark
+ * allocates buckets of the same size and cuts the list where the bucket
+ * changes. A parked cache answers as an unparked one, in the same order,
+ * since its chains are the same; the operations that need the index unpark
+ * it first, and if that allocation fails they work on the list (linear).
  * Not here: eviction order (cache_<policy>.c).
  */
 #include "mesh/cache-private.h"
@@ -71,23 +78,79 @@ static inline size_t bucket_of(uint64_t obj, unsigned log2) {
 
 static inline MeshCacheEntry *find(const MeshCache *c, uint64_t obj) {
   if (!c->log2_buckets) return NULL;
-  MeshCacheEntry *e = c->buckets[bucket_of(obj, c->log2_buckets)];
+  MeshCacheEntry *e = c->is_parked ? c->ix.parked : c->ix.buckets[bucket_of(obj, c->log2_buckets)];
   while (e && e->obj != obj) e = e->hnext;
   return e;
 }
 
-static void index_add(MeshCache *c, MeshCacheEntry *e) {
-  MeshCacheEntry **b = &c->buckets[bucket_of(e->obj, c->log2_buckets)];
-  e->hnext = *b;
-  *b = e;
+/* The first entry of the chains, in index order: the parked list, or the
+ * head of the first non-empty bucket; next_in_order walks on. */
+static MeshCacheEntry *first_in_order(const MeshCache *c, size_t *bucket) {
+  *bucket = 0;
+  if (!c->log2_buckets) return NULL;
+  if (c->is_parked) return c->ix.parked;
+  size_t nb = (size_t)1 << c->log2_buckets;
+  for (size_t i = 0; i < nb; i++)
+    if (c->ix.buckets[i]) {
+      *bucket = i;
+      return c->ix.buckets[i];
+    }
+  return NULL;
 }
 
-static void index_del(MeshCache *c, MeshCacheEntry *e) {
-  MeshCacheEntry **p = &c->buckets[bucket_of(e->obj, c->log2_buckets)];
+static MeshCacheEntry *next_in_order(const MeshCache *c, const MeshCacheEntry *e, size_t *bucket) {
+  if (e->hnext || c->is_parked) return e->hnext;
+  size_t nb = (size_t)1 << c->log2_buckets;
+  for (size_t i = *bucket + 1; i < nb; i++)
+    if (c->ix.buckets[i]) {
+      *bucket = i;
+      return c->ix.buckets[i];
+    }
+  return NULL;
+}
+
+/* Rebuilds the bucket array of a parked cache (same size, same chains).
+ * On MESH_NOMEM it stays parked. */
+static MeshStatus unpark(MeshCache *c) {
+  if (!c->is_parked) return MESH_OK;
+  size_t nb = (size_t)1 << c->log2_buckets;
+  MeshCacheEntry **bk = mesh_alloc0(c->alloc, nb * sizeof *bk);
+  if (!bk) return MESH_NOMEM;
+  MeshCacheEntry *e = c->ix.parked;
+  while (e) {
+    size_t b = bucket_of(e->obj, c->log2_buckets);
+    if (!bk[b]) bk[b] = e;
+    MeshCacheEntry *nx = e->hnext;
+    if (nx && bucket_of(nx->obj, c->log2_buckets) != b) e->hnext = NULL;
+    e = nx;
+  }
+  c->ix.buckets = bk;
+  c->is_parked = 0;
+  return MESH_OK;
+}
+
+/* Where a chain's link to e is: in the bucket array, or in the parked list. */
+static MeshCacheEntry **link_to(MeshCache *c, const MeshCacheEntry *e) {
+  MeshCacheEntry **p = c->is_parked ? &c->ix.parked
+                                    : &c->ix.buckets[bucket_of(e->obj, c->log2_buckets)];
   while (*p != e) {
     assert(*p);
     p = &(*p)->hnext;
   }
+  return p;
+}
+
+/* Only on an unparked cache (insert_new unparks first). */
+static void index_add(MeshCache *c, MeshCacheEntry *e) {
+  assert(!c->is_parked);
+  MeshCacheEntry **b = &c->ix.buckets[bucket_of(e->obj, c->log2_buckets)];
+  e->hnext = *b;
+  *b = e;
+}
+
+/* Parked too: leaving e out of the list leaves every chain as it would be. */
+static void index_del(MeshCache *c, MeshCacheEntry *e) {
+  MeshCacheEntry **p = link_to(c, e);
   *p = e->hnext;
   e->hnext = NULL;
 }
@@ -95,6 +158,7 @@ static void index_del(MeshCache *c, MeshCacheEntry *e) {
 /* Make room in the index for one more entry. Fails only if there is no
  * index at all; a failed doubling keeps the old table (longer chains). */
 static MeshStatus index_reserve(MeshCache *c) {
+  assert(!c->is_parked);
   size_t nb = c->log2_buckets ? (size_t)1 << c->log2_buckets : 0;
   if ((size_t)c->count + 1 <= nb) return MESH_OK;
   unsigned nlog2 = c->log2_buckets ? c->log2_buckets + 1u : 3u;
@@ -103,7 +167,7 @@ static MeshStatus index_reserve(MeshCache *c) {
   MeshCacheEntry **nbk = mesh_alloc0(c->alloc, nnb * sizeof *nbk);
   if (!nbk) return c->log2_buckets ? MESH_OK : MESH_NOMEM;
   for (size_t i = 0; i < nb; i++) {
-    MeshCacheEntry *e = c->buckets[i];
+    MeshCacheEntry *e = c->ix.buckets[i];
     while (e) {
       MeshCacheEntry *nx = e->hnext;
       size_t b = bucket_of(e->obj, nlog2);
@@ -112,8 +176,8 @@ static MeshStatus index_reserve(MeshCache *c) {
       e = nx;
     }
   }
-  mesh_free(c->alloc, c->buckets, nb * sizeof *c->buckets);
-  c->buckets = nbk;
+  mesh_free(c->alloc, c->ix.buckets, nb * sizeof *c->ix.buckets);
+  c->ix.buckets = nbk;
   c->log2_buckets = (uint8_t)nlog2;
   return MESH_OK;
 }
@@ -179,8 +243,8 @@ MeshCache *mesh_cache_new(const MeshCacheConfig *cfg, const MeshAllocator *alloc
 void mesh_cache_free(MeshCache *c) {
   if (!c) return;
   if (c->policy->clear) c->policy->clear(c);
-  if (c->buckets)
-    mesh_free(c->alloc, c->buckets, ((size_t)1 << c->log2_buckets) * sizeof *c->buckets);
+  if (c->log2_buckets && !c->is_parked)
+    mesh_free(c->alloc, c->ix.buckets, ((size_t)1 << c->log2_buckets) * sizeof *c->ix.buckets);
   MeshCacheSlab *s = c->slabs;
   while (s) {
     MeshCacheSlab *nx = s->next;
@@ -211,6 +275,7 @@ static void invalidate(MeshCache *c, MeshCacheEntry *e) {
 }
 
 bool mesh_cache_lookup(MeshCache *c, uint64_t obj, uint32_t version, MeshTime now) {
+  if (c->is_parked) (void)unpark(c); /* on failure: found on the list */
   MeshCacheEntry *e = find(c, obj);
   if (!e) return false;
   if (e->version == version) {
@@ -229,6 +294,7 @@ static MeshStatus insert_new(MeshCache *c, uint64_t obj, uint32_t version,
                              uint64_t size, MeshTime now) {
   uint64_t w = c->unit == MESH_CACHE_OBJECTS ? 1 : size;
   if (w > c->capacity) return MESH_TOOBIG;
+  if (unpark(c) != MESH_OK) return MESH_NOMEM;
   /* Reserve before evicting, so that a failure changes nothing; a full
    * cache counted in objects evicts one and reuses its slot and index room
    * (reserving first would grow a 64-object cache to 96 slots and 128
@@ -261,6 +327,7 @@ static MeshStatus insert_new(MeshCache *c, uint64_t obj, uint32_t version,
 
 MeshStatus mesh_cache_insert(MeshCache *c, uint64_t obj, uint32_t version,
                              uint64_t size, MeshTime now) {
+  if (c->is_parked) (void)unpark(c);
   MeshCacheEntry *e = find(c, obj);
   if (e) {
     if (e->version == version) {
@@ -275,6 +342,7 @@ MeshStatus mesh_cache_insert(MeshCache *c, uint64_t obj, uint32_t version,
 }
 
 bool mesh_cache_request(MeshCache *c, uint64_t obj, uint64_t size, MeshTime now) {
+  if (c->is_parked) (void)unpark(c);
   MeshCacheEntry *e = find(c, obj);
   if (e && e->version == 0) {
     c->policy->on_hit(c, e, now);
@@ -294,8 +362,8 @@ bool mesh_cache_contains(const MeshCache *c, uint64_t obj, uint32_t *version_out
 
 void mesh_cache_prefetch(const MeshCache *c, uint64_t obj, bool deep) {
 #if defined(__GNUC__)
-  if (!c->log2_buckets) return;
-  MeshCacheEntry *const *slot = &c->buckets[bucket_of(obj, c->log2_buckets)];
+  if (!c->log2_buckets || c->is_parked) return;
+  MeshCacheEntry *const *slot = &c->ix.buckets[bucket_of(obj, c->log2_buckets)];
   if (!deep) {
     __builtin_prefetch(slot);
     return;
@@ -310,6 +378,7 @@ void mesh_cache_prefetch(const MeshCache *c, uint64_t obj, bool deep) {
 }
 
 MeshStatus mesh_cache_remove(MeshCache *c, uint64_t obj) {
+  if (c->is_parked) (void)unpark(c);
   MeshCacheEntry *e = find(c, obj);
   if (!e) return MESH_NOTFOUND;
   c->policy->on_remove(c, e);
@@ -321,11 +390,26 @@ MeshStatus mesh_cache_remove(MeshCache *c, uint64_t obj) {
 void mesh_cache_foreach(const MeshCache *c,
                         void (*fn)(void *ud, uint64_t obj, uint32_t version, uint64_t size),
                         void *ud) {
-  if (!c->log2_buckets) return;
-  size_t nb = (size_t)1 << c->log2_buckets;
-  for (size_t i = 0; i < nb; i++)
-    for (MeshCacheEntry *e = c->buckets[i]; e; e = e->hnext) fn(ud, e->obj, e->version, e->size);
+  size_t b;
+  for (const MeshCacheEntry *e = first_in_order(c, &b); e; e = next_in_order(c, e, &b))
+    fn(ud, e->obj, e->version, e->size);
 }
+
+void mesh_cache_park(MeshCache *c) {
+  if (c->is_parked || !c->log2_buckets) return;
+  MeshCacheEntry *head = NULL, **tail = &head;
+  size_t nb = (size_t)1 << c->log2_buckets;
+  for (size_t i = 0; i < nb; i++) /* concatenate the chains in index order */
+    if (c->ix.buckets[i]) {
+      *tail = c->ix.buckets[i];
+      while (*tail) tail = &(*tail)->hnext;
+    }
+  mesh_free(c->alloc, c->ix.buckets, nb * sizeof *c->ix.buckets);
+  c->ix.parked = head;
+  c->is_parked = 1;
+}
+
+bool mesh_cache_parked(const MeshCache *c) { return c->is_parked; }
 
 uint64_t mesh_cache_used(const MeshCache *c) { return c->used; }
 size_t mesh_cache_count(const MeshCache *c) { return c->count; }
@@ -334,7 +418,7 @@ MeshCacheUnit mesh_cache_unit(const MeshCache *c) { return (MeshCacheUnit)c->uni
 
 size_t mesh_cache_memory(const MeshCache *c) {
   size_t m = sizeof(MeshCache) + ((c->policy->state_size + 7u) & ~(size_t)7u);
-  if (c->log2_buckets) m += ((size_t)1 << c->log2_buckets) * sizeof *c->buckets;
+  if (c->log2_buckets && !c->is_parked) m += ((size_t)1 << c->log2_buckets) * sizeof *c->ix.buckets;
   for (const MeshCacheSlab *s = c->slabs; s; s = s->next)
     m += sizeof *s + (size_t)s->slots * c->entry_size;
   if (c->policy->memory) m += c->policy->memory(c);
@@ -366,16 +450,27 @@ long cache_list_check(const MeshCache *c, const CacheList *l, uint64_t *weight) 
 bool mesh_cache_check(const MeshCache *c) {
   if (!c) return false;
   uint64_t n = 0, w = 0;
-  if (c->log2_buckets) {
+  if (c->is_parked) { /* the chains, one after the other in bucket order */
+    if (!c->log2_buckets) return false;
+    size_t last = 0;
+    for (const MeshCacheEntry *e = c->ix.parked; e; e = e->hnext) {
+      size_t b = bucket_of(e->obj, c->log2_buckets);
+      if (b < last) return false;
+      last = b;
+      if (find(c, e->obj) != e) return false;         /* duplicate obj */
+      if (++n > c->count) return false;
+      w += cache_weight(c, e);
+    }
+  } else if (c->log2_buckets) {
     size_t nb = (size_t)1 << c->log2_buckets;
     for (size_t i = 0; i < nb; i++)
-      for (const MeshCacheEntry *e = c->buckets[i]; e; e = e->hnext) {
+      for (const MeshCacheEntry *e = c->ix.buckets[i]; e; e = e->hnext) {
         if (bucket_of(e->obj, c->log2_buckets) != i) return false;
         if (find(c, e->obj) != e) return false;         /* duplicate obj */
         if (++n > c->count) return false;
         w += cache_weight(c, e);
       }
-  } else if (c->buckets) {
+  } else if (c->ix.buckets) {
     return false;
   }
   if (n != c->count || w != c->used || c->used > c->capacity) return false;

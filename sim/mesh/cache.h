@@ -126,10 +126,22 @@ void mesh_cache_prefetch(const MeshCache *c, uint64_t obj, bool deep);
 MeshStatus mesh_cache_remove(MeshCache *c, uint64_t obj);
 
 /* Calls fn for each cached object, in index order (not defined; do not let
- * it affect simulation results without sorting). */
+ * it affect simulation results without sorting). Parking does not change
+ * it. */
 void mesh_cache_foreach(const MeshCache *c,
                         void (*fn)(void *ud, uint64_t obj, uint32_t version, uint64_t size),
                         void *ud);
+
+/* The cache will not be used for a while (an offline peer's): frees its
+ * index, keeping what it needs to rebuild it (the same size, the same
+ * chains) in O(count) at the next lookup, insert, request or removal.
+ * Contents, policy order, every answer and mesh_cache_foreach's order stay
+ * what they would have been; mesh_cache_memory counts no index while
+ * parked. If the rebuild cannot allocate, lookups and removals still work,
+ * on a linear list, and an insert fails with MESH_NOMEM as when its own
+ * allocation fails. */
+void mesh_cache_park(MeshCache *c);
+bool mesh_cache_parked(const MeshCache *c);
 
 uint64_t mesh_cache_used(const MeshCache *c);      /* bytes or objects */
 size_t mesh_cache_count(const MeshCache *c);       /* objects */

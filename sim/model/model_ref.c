@@ -286,6 +286,8 @@ static void go_offline(RefModel *m, uint32_t p, SimTime now) {
   peer->online = 0;
   m->online--;
   mesh_tracker_leave(m->tracker, p);
+  /* three peers in four are offline: their caches wait without an index */
+  if (peer->cache) mesh_cache_park(peer->cache);
   engine_schedule(m->engine, now + draw_exp(m->rng_churn, m->offline_mean), EV_CHURN, p, 0);
 }
 

@@ -377,6 +377,126 @@ static void test_registry(void) {
   mesh_cache_free(c);
 }
 
+/* ---- parking -------------------------------------------------------- */
+
+/* What a cache did, as seen from outside: evictions and foreach orders. */
+typedef struct Trail {
+  uint64_t log[1 << 14];
+  unsigned n;
+} Trail;
+
+static void trail_add(Trail *t, uint64_t x) {
+  if (t->n < G_N_ELEMENTS(t->log)) t->log[t->n++] = x;
+}
+static void trail_evict(void *ud, uint64_t obj, uint32_t version, uint64_t size) {
+  trail_add(ud, obj << 40 ^ (uint64_t)version << 20 ^ size);
+}
+static void trail_each(void *ud, uint64_t obj, uint32_t version, uint64_t size) {
+  trail_add(ud, UINT64_C(1) << 63 ^ obj << 40 ^ (uint64_t)version << 20 ^ size);
+}
+
+/* An allocator that fails while *fail is set (to park a cache that then
+ * cannot rebuild its index). */
+static void *flaky_alloc(void *ud, size_t size) { return *(bool *)ud ? NULL : g_malloc(size); }
+static void *flaky_realloc(void *ud, void *p, size_t old_size, size_t new_size) {
+  (void)old_size;
+  return *(bool *)ud ? NULL : g_realloc(p, new_size);
+}
+static void flaky_free(void *ud, void *p, size_t size) {
+  (void)ud, (void)size;
+  g_free(p);
+}
+
+/* A cache parked at random moments against its twin that never is: the
+ * same answers, evictions and foreach order after every operation, the
+ * index given back while parked, and (flaky) parked caches whose rebuild
+ * fails still answer lookups and removals from the list, while inserts
+ * fail with MESH_NOMEM. */
+static void run_park(const char *policy, MeshCacheUnit unit, bool flaky) {
+  static Trail ta, tb; /* 128 KB each: not on the stack */
+  ta.n = tb.n = 0;
+  bool fail = false;
+  MeshAllocator fa = {flaky_alloc, flaky_realloc, flaky_free, &fail};
+  MeshCacheConfig cfg = {
+    .policy = mesh_cache_policy_find(policy),
+    .capacity = unit == MESH_CACHE_OBJECTS ? 24 : 300,
+    .unit = unit,
+    .on_evict = trail_evict,
+  };
+  g_assert_nonnull(cfg.policy);
+  cfg.on_evict_ud = &ta;
+  MeshCache *a = mesh_cache_new(&cfg, NULL);
+  cfg.on_evict_ud = &tb;
+  MeshCache *b = mesh_cache_new(&cfg, flaky ? &fa : NULL);
+  g_assert_nonnull(a);
+  g_assert_nonnull(b);
+  uint32_t current[UNIVERSE] = {0};
+  unsigned parks = 0, parked_ops = 0;
+  for (unsigned k = 0; k < 20000; k++) {
+    unsigned o = MIN((unsigned)g_test_rand_int_range(0, UNIVERSE),
+                     (unsigned)g_test_rand_int_range(0, UNIVERSE));
+    MeshTime now = (MeshTime)k * 1000;
+    int op = g_test_rand_int_range(0, 100);
+    uint64_t size = (uint64_t)g_test_rand_int_range(1, 40);
+    if (op < 4) {
+      size_t before = mesh_cache_memory(b);
+      bool had_index = mesh_cache_count(b) > 0 && !mesh_cache_parked(b);
+      mesh_cache_park(b);
+      if (had_index) {
+        g_assert_cmpuint(mesh_cache_memory(b), <, before);
+        parks++;
+      }
+      fail = flaky && g_test_rand_bit();
+      continue;
+    }
+    if (!mesh_cache_parked(b)) fail = false; /* only a parked cache's rebuild fails */
+    if (mesh_cache_parked(b)) parked_ops++;
+    if (op < 40) {
+      g_assert_cmpint(mesh_cache_lookup(a, o, current[o], now), ==,
+                      mesh_cache_lookup(b, o, current[o], now));
+    } else if (op < 70) {
+      uint32_t v = 0;
+      bool hit = mesh_cache_contains(a, o, &v) && v == current[o];
+      if (fail && !hit) {
+        /* b cannot rebuild its index: an older version is invalidated
+         * (reported), then the insert fails; a lookup does the former */
+        g_assert_cmpint(mesh_cache_insert(b, o, current[o], size, now), ==, MESH_NOMEM);
+        g_assert_false(mesh_cache_lookup(a, o, current[o], now));
+        g_assert_true(mesh_cache_parked(b));
+      } else {
+        g_assert_cmpint(mesh_cache_insert(a, o, current[o], size, now), ==,
+                        mesh_cache_insert(b, o, current[o], size, now));
+      }
+    } else if (op < 80) {
+      g_assert_cmpint(mesh_cache_remove(a, o), ==, mesh_cache_remove(b, o));
+    } else if (op < 88) {
+      uint32_t va = 0, vb = 0;
+      g_assert_cmpint(mesh_cache_contains(a, o, &va), ==, mesh_cache_contains(b, o, &vb));
+      g_assert_cmpuint(va, ==, vb);
+    } else if (op < 95) {
+      mesh_cache_foreach(a, trail_each, &ta);
+      mesh_cache_foreach(b, trail_each, &tb);
+    } else {
+      current[o]++;
+    }
+    g_assert_true(mesh_cache_check(b));
+    g_assert_cmpuint(mesh_cache_count(a), ==, mesh_cache_count(b));
+    g_assert_cmpuint(mesh_cache_used(a), ==, mesh_cache_used(b));
+    g_assert_cmpuint(ta.n, ==, tb.n);
+    g_assert_cmpmem(ta.log, ta.n * sizeof ta.log[0], tb.log, tb.n * sizeof tb.log[0]);
+    if (ta.n > G_N_ELEMENTS(ta.log) / 2) ta.n = tb.n = 0;
+  }
+  g_assert_cmpuint(parks, >, 100);
+  g_assert_cmpuint(parked_ops, >, 500);
+  fail = false;
+  mesh_cache_free(a);
+  mesh_cache_free(b);
+}
+
+static void test_park_bytes(gconstpointer data) { run_park(data, MESH_CACHE_BYTES, false); }
+static void test_park_objects(gconstpointer data) { run_park(data, MESH_CACHE_OBJECTS, false); }
+static void test_park_nomem(gconstpointer data) { run_park(data, MESH_CACHE_OBJECTS, true); }
+
 int main(int argc, char **argv) {
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/cache/registry", test_registry);
@@ -389,6 +509,15 @@ int main(int argc, char **argv) {
     g_free(p);
     p = g_strdup_printf("/cache/%s/stream-objects", *n);
     g_test_add_data_func(p, *n, test_stream_objects);
+    g_free(p);
+    p = g_strdup_printf("/cache/%s/park-bytes", *n);
+    g_test_add_data_func(p, *n, test_park_bytes);
+    g_free(p);
+    p = g_strdup_printf("/cache/%s/park-objects", *n);
+    g_test_add_data_func(p, *n, test_park_objects);
+    g_free(p);
+    p = g_strdup_printf("/cache/%s/park-nomem", *n);
+    g_test_add_data_func(p, *n, test_park_nomem);
     g_free(p);
     p = g_strdup_printf("/cache/%s/toobig-and-growth", *n);
     g_test_add_data_func(p, *n, test_request_toobig);
