@@ -347,6 +347,13 @@ uint64_t engine_popped(const Engine *e) { return e->popped; }
 
 size_t engine_pool_nodes(const Engine *e) { return e->ncap; }
 
+size_t engine_memory_bytes(const Engine *e) {
+  size_t m = sizeof *e + (size_t)e->ncap * sizeof(LqNode) + e->top_cap * sizeof(uint32_t) +
+             e->bot_cap * sizeof(SimEvent);
+  for (int r = 0; r < LQ_MAX_RUNGS; r++) m += e->rungs[r].cap * sizeof(LqBucket);
+  return m;
+}
+
 /* ---- whole-structure checker -------------------------------------------- */
 
 #define CHECK(cond, ...) \

@@ -62,5 +62,9 @@ void engine_advance(Engine *e, SimTime t);
 
 size_t engine_pending(const Engine *e);
 uint64_t engine_popped(const Engine *e);        /* events popped so far */
+/* Bytes the pending-event set holds: its node pool, top array, rung
+ * buckets and bottom heap, as allocated (they grow to the peak and are
+ * kept for reuse, so this follows the most events pending so far). */
+size_t engine_memory_bytes(const Engine *e);
 
 #endif /* CORE_ENGINE_H */

@@ -9,11 +9,6 @@
 #include "mesh/select.h"
 #include "model/model.h"
 
-/* What the memory reports (memory_events_bytes) count per pending event:
- * the engine's node (40 bytes) and its share of the queue's arrays. Both
- * model kinds report with it, so that their figures compare. */
-#define MODEL_PENDING_EVENT_BYTES 48
-
 /* The switchable algorithm of a run (the algorithm keys, resolved). */
 typedef struct ModelAlgo {
   const MeshCachePolicy *policy;        /* cache.policy */

@@ -1684,7 +1684,7 @@ static double sorted_quantile(const double *v, size_t n, double q) {
  * (requests, peer memory, selector and data-channel table: the open
  * channels, also reported alone); the browser caches' indexes and unused
  * slots; the trackers; the transfers and tracker answers in flight; and
- * the pending events (MODEL_PENDING_EVENT_BYTES each). The CDN edge caches
+ * the pending events (engine_memory_bytes). The CDN edge caches
  * are the CDN's and reported apart. */
 static void summarise_memory(GeoModel *g) {
   size_t state = (size_t)g->visitors->len * sizeof(Visitor), agents = 0, channels = 0;
@@ -1710,7 +1710,7 @@ static void summarise_memory(GeoModel *g) {
     if (g->trackers[i]) tracker += mesh_tracker_memory_bytes(g->trackers[i]);
   size_t transfers =
       (size_t)g->xfers->len * sizeof(Xfer) + (size_t)g->answers->len * sizeof(Answer);
-  size_t events = engine_pending(g->engine) * MODEL_PENDING_EVENT_BYTES, cdn = 0;
+  size_t events = engine_memory_bytes(g->engine), cdn = 0;
   for (uint32_t e = 0; e < cdn_n_edges(g->cdn); e++) cdn += mesh_cache_memory(g->edges[e]);
   Model *b = g->base;
   model_add_scalar(b, "memory_visitor_state_bytes", (double)state);

@@ -495,8 +495,8 @@ static void add_scalar(RefModel *m, const char *name, double v) {
  * cache headers, indexes and unused slots of every peer (offline peers keep
  * their caches), the whole tracker (its peer table, holdings, groups and
  * keys: mesh_tracker_memory_bytes) and the pending events (timers, and the
- * fetches in flight: this model's open channels) at
- * MODEL_PENDING_EVENT_BYTES each, with the slots of batched fetches. */
+ * fetches in flight: this model's open channels) as the engine holds them
+ * (engine_memory_bytes), with the slots of batched fetches. */
 static void summarise_memory(RefModel *m) {
   size_t caches = 0, objects = 0;
   for (uint32_t p = 0; p < m->n_peers; p++) {
@@ -507,7 +507,7 @@ static void summarise_memory(RefModel *m) {
   }
   double state = (double)m->n_peers * (double)sizeof(Peer);
   double tracker = (double)mesh_tracker_memory_bytes(m->tracker);
-  double events = (double)engine_pending(m->engine) * MODEL_PENDING_EVENT_BYTES +
+  double events = (double)engine_memory_bytes(m->engine) +
                   (double)m->batches->len * ((double)sizeof(FetchBatch) +
                                              (double)m->objects_per_page * sizeof(uint32_t));
   double index = (double)(caches - objects);

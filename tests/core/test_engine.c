@@ -335,6 +335,32 @@ static void test_hold_steady(void) {
   engine_free(e);
 }
 
+/* The memory report: at least an event's worth per pending event (they
+ * sit in the pool or by value in the bottom heap), growing with the peak,
+ * kept (not given back) when the events are gone, and within twice the
+ * pool's doubling of the events' own bytes plus the rung arrays. */
+static void test_memory_bytes(void) {
+  uint64_t s = test_seed();
+  Engine *e = engine_new();
+  size_t empty = engine_memory_bytes(e);
+  g_assert_cmpuint(empty, >, 0);
+  const uint32_t n = 200000;
+  for (uint32_t i = 0; i < n; i++) engine_schedule(e, (SimTime)sm_below(&s, SIM_SEC), 0, i, 0);
+  size_t full = engine_memory_bytes(e);
+  g_assert_cmpuint(full, >=, empty + (size_t)n * sizeof(SimEvent));
+  g_assert_cmpuint(full, <=, empty + (size_t)n * 4 * sizeof(SimEvent) + ((size_t)1 << 20));
+  SimEvent ev;
+  size_t peak = full;
+  while (engine_pop(e, SIM_TIME_MAX, &ev)) {
+    size_t m = engine_memory_bytes(e);
+    g_assert_cmpuint(m, >=, peak); /* arrays grow while popping (rungs), never shrink */
+    peak = m;
+  }
+  g_assert_cmpuint(engine_pending(e), ==, 0);
+  g_assert_cmpuint(engine_memory_bytes(e), >=, full);
+  engine_free(e);
+}
+
 int main(int argc, char **argv) {
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/engine/property-vs-sorted-reference", test_property_reference);
@@ -345,5 +371,6 @@ int main(int argc, char **argv) {
   g_test_add_func("/engine/advance-skip-aborts", test_advance_misuse_aborts);
   g_test_add_func("/engine/advance-backwards-aborts", test_advance_backwards_aborts);
   g_test_add_func("/engine/hold-steady", test_hold_steady);
+  g_test_add_func("/engine/memory-bytes", test_memory_bytes);
   return g_test_run();
 }
