@@ -11,7 +11,7 @@
  * (transfer full): free with g_free(). O(pending + pool): tests only. */
 char *engine_check(const Engine *e);
 
-/* Nodes allocated in the engine's pool (grows by doubling, never shrinks):
+/* Nodes allocated in the engine's pool (grows by half, never shrinks):
  * lets tests check that a steady state allocates nothing. */
 size_t engine_pool_nodes(const Engine *e);
 

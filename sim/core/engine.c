@@ -20,7 +20,7 @@
  *   (3) every event is stored exactly once: a node of the pool (top, rungs)
  *       XOR a value in the bottom heap; unused nodes are on the free list.
  *   (4) pending == top_n + sum(rung counts) + bot_n; now <= every pending at.
- * Memory: nodes live by value in one array that grows by doubling, recycled
+ * Memory: nodes live by value in one array that grows by half, recycled
  * through a free list; no allocation per event in steady state.
  * Why a ladder queue: measured with tools/bench-queue.c against a binary heap
  * (and /work/shared/bench/queue-ceiling.md against 4-ary/pairing heaps and a
@@ -100,7 +100,7 @@ static inline uint32_t node_get(Engine *e) {
   }
   if (e->nused == e->ncap) {
     CORE_CHECK(e->ncap < UINT32_MAX / 2, "more than 2^31 pending events");
-    e->ncap = e->ncap ? 2 * e->ncap : 1024;
+    e->ncap = e->ncap ? e->ncap + e->ncap / 2 : 1024; /* x1.5: less idle at the peak */
     e->nodes = g_renew(LqNode, e->nodes, e->ncap);
   }
   return e->nused++;
