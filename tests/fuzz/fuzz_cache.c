@@ -3,7 +3,9 @@
  *
  * Input: a header (policy, unit, capacity, policy parameters, the allocation
  * that fails) and then 3-byte operations on objects 0..47 at versions 0..3:
- * lookup, insert, remove and request (trace replay). After each operation
+ * lookup, insert, remove and request (trace replay), each after parking the
+ * cache (mesh_cache_park) when its object byte is 240 or more, so that the
+ * operations also meet a parked index. After each operation
  * mesh_cache_check() must hold, and the cache must agree with a shadow map
  * kept from the operations' results and the eviction callbacks: the same
  * objects at the same versions and sizes, usage equal to their weight and
@@ -115,6 +117,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     uint64_t osize = b;   /* 0 is a legal size */
     uint64_t w = unit == MESH_CACHE_BYTES ? osize : 1;
     now += op >> 4;
+    if (a >= 240) {
+      size_t before = mesh_cache_memory(c);
+      mesh_cache_park(c);
+      FUZZ_CHECK(mesh_cache_memory(c) <= before);
+      FUZZ_CHECK(mesh_cache_check(c));
+    }
     switch (op & 3) {
       case 0: {   /* lookup */
         bool expect = shadow.present[obj] && shadow.version[obj] == version;
