@@ -502,27 +502,21 @@ int main(int argc, char **argv) {
   g_test_add_func("/cache/registry", test_registry);
   g_test_add_func("/cache/golden", test_golden);
   g_test_add_func("/cache/golden-s3fifo", test_golden_s3fifo);
-  for (const char *const *n = mesh_cache_policy_names(); *n; n++) {
-    char *p;
-    p = g_strdup_printf("/cache/%s/stream-bytes", *n);
-    g_test_add_data_func(p, *n, test_stream_bytes);
-    g_free(p);
-    p = g_strdup_printf("/cache/%s/stream-objects", *n);
-    g_test_add_data_func(p, *n, test_stream_objects);
-    g_free(p);
-    p = g_strdup_printf("/cache/%s/park-bytes", *n);
-    g_test_add_data_func(p, *n, test_park_bytes);
-    g_free(p);
-    p = g_strdup_printf("/cache/%s/park-objects", *n);
-    g_test_add_data_func(p, *n, test_park_objects);
-    g_free(p);
-    p = g_strdup_printf("/cache/%s/park-nomem", *n);
-    g_test_add_data_func(p, *n, test_park_nomem);
-    g_free(p);
-    p = g_strdup_printf("/cache/%s/toobig-and-growth", *n);
-    g_test_add_data_func(p, *n, test_request_toobig);
-    g_free(p);
-  }
+  /* every policy runs every contract test */
+  static const struct {
+    const char *name;
+    GTestDataFunc fn;
+  } per_policy[] = {
+      {"stream-bytes", test_stream_bytes},   {"stream-objects", test_stream_objects},
+      {"park-bytes", test_park_bytes},       {"park-objects", test_park_objects},
+      {"park-nomem", test_park_nomem},       {"toobig-and-growth", test_request_toobig},
+  };
+  for (const char *const *n = mesh_cache_policy_names(); *n; n++)
+    for (size_t t = 0; t < G_N_ELEMENTS(per_policy); t++) {
+      char *p = g_strdup_printf("/cache/%s/%s", *n, per_policy[t].name);
+      g_test_add_data_func(p, *n, per_policy[t].fn);
+      g_free(p);
+    }
   g_test_add_data_func("/cache/lru/reference", "lru", test_reference);
   g_test_add_data_func("/cache/fifo/reference", "fifo", test_reference);
   return g_test_run();
