@@ -207,6 +207,7 @@ struct MeshTracker {
 
   Group *groups; /* open addressing, power-of-two size */
   uint32_t group_cap, group_count;
+  unsigned group_bits; /* group_cap == 2^group_bits (when not 0) */
 };
 
 /* ---- memory ----------------------------------------------------------- */
@@ -241,13 +242,19 @@ static uint64_t key_hash(uint64_t obj, uint32_t version) {
   return mix64(obj * UINT64_C(0x9e3779b97f4a7c15) ^ version);
 }
 
-static uint64_t group_hash(uint32_t key, uint32_t tag) {
-  return mix64(((uint64_t)key << 32 | tag) + UINT64_C(0x9e3779b97f4a7c15));
-}
-
-/* The home slot of (key, tag) in a group table of cap (a power of two). */
-static uint32_t group_home(uint32_t key, uint32_t tag, uint32_t cap) {
-  return (uint32_t)group_hash(key, tag) & (cap - 1);
+/* The home slot of (key, tag) in a group table of 2^bits slots: the top
+ * bits of two Fibonacci products, one per half, xored. Two independent
+ * multiplies where the full mixer it replaces chained five steps (it was
+ * 7% of the reference model's instructions at 10k peers); where a group
+ * lives changes no result. One product of the pair alone was cheaper still
+ * but maps the dense lattice of keys and networks of 1M peers to clusters
+ * (mean displacement 0.64 at load 0.46, against 0.43 for a random hash);
+ * this one measured 0.35, 0.66 and 0.44 at 10k, 100k and 1M peers, where
+ * the mixer gave 0.35, 0.67 and 0.43. */
+static uint32_t group_home(uint32_t key, uint32_t tag, unsigned bits) {
+  uint64_t h = (uint64_t)key * UINT64_C(0x9e3779b97f4a7c15) ^
+               (uint64_t)tag * UINT64_C(0xc2b2ae3d27d4eb4f);
+  return (uint32_t)(h >> (64 - bits));
 }
 
 /* Home slot of a key id in a peer's table of any size (fastrange). */
@@ -421,16 +428,16 @@ static void key_delete(MeshTracker *t, uint32_t id) {
 static uint32_t group_find(const MeshTracker *t, uint32_t key, uint32_t tag) {
   if (t->group_count == 0) return NIL;
   uint32_t mask = t->group_cap - 1;
-  for (uint32_t i = group_home(key, tag, t->group_cap);; i = (i + 1) & mask) {
+  for (uint32_t i = group_home(key, tag, t->group_bits);; i = (i + 1) & mask) {
     const Group *g = &t->groups[i];
     if (g->key == key && g->tag == tag) return i;
     if (g->key == NIL) return NIL;
   }
 }
 
-static Group *group_slot(Group *groups, uint32_t cap, uint32_t key, uint32_t tag) {
-  uint32_t mask = cap - 1;
-  uint32_t i = group_home(key, tag, cap);
+static Group *group_slot(Group *groups, unsigned bits, uint32_t key, uint32_t tag) {
+  uint32_t mask = (UINT32_C(1) << bits) - 1;
+  uint32_t i = group_home(key, tag, bits);
   while (groups[i].key != NIL) i = (i + 1) & mask;
   return &groups[i];
 }
@@ -442,18 +449,21 @@ static uint32_t group_reserve(MeshTracker *t, uint32_t key, uint32_t tag, bool *
   *created = gi == NIL;
   if (gi == NIL) {
     if ((uint64_t)(t->group_count + 1) * 4 > (uint64_t)t->group_cap * 3) { /* load <= 3/4 */
-      uint32_t nc = t->group_cap ? t->group_cap * 2 : 64;
+      unsigned nb = t->group_cap ? t->group_bits + 1 : 6;
+      if (nb > 31) return NIL;
+      uint32_t nc = UINT32_C(1) << nb;
       Group *n = t_alloc(t, (size_t)nc * sizeof *n);
       if (!n) return NIL;
       for (uint32_t i = 0; i < nc; i++) n[i].key = NIL;
       for (uint32_t i = 0; i < t->group_cap; i++)
         if (t->groups[i].key != NIL)
-          *group_slot(n, nc, t->groups[i].key, t->groups[i].tag) = t->groups[i];
+          *group_slot(n, nb, t->groups[i].key, t->groups[i].tag) = t->groups[i];
       t_free(t, t->groups, (size_t)t->group_cap * sizeof *n);
       t->groups = n;
       t->group_cap = nc;
+      t->group_bits = nb;
     }
-    Group *g = group_slot(t->groups, t->group_cap, key, tag);
+    Group *g = group_slot(t->groups, t->group_bits, key, tag);
     *g = (Group){.key = key, .tag = tag, .len = 0, .live = 0, .hole = HOLE_END, .capc = 0,
                  .ci = CI_NONE};
     t->group_count++;
@@ -480,7 +490,7 @@ static void group_delete(MeshTracker *t, uint32_t gi) {
   for (uint32_t j = i;;) {
     j = (j + 1) & mask;
     if (t->groups[j].key == NIL) break;
-    uint32_t h = group_home(t->groups[j].key, t->groups[j].tag, t->group_cap);
+    uint32_t h = group_home(t->groups[j].key, t->groups[j].tag, t->group_bits);
     if (!cyclic_between(i, h, j)) {
       t->groups[i] = t->groups[j];
       i = j;
@@ -792,9 +802,9 @@ void mesh_tracker_prefetch(const MeshTracker *t, uint64_t obj, uint32_t version,
 #if defined(__GNUC__)
   uint32_t key = key_find(t, obj, version);
   if (key == NIL || t->group_count == 0) return;
-  if (network < COUNTRY_TAG) __builtin_prefetch(&t->groups[group_home(key, network, t->group_cap)]);
+  if (network < COUNTRY_TAG) __builtin_prefetch(&t->groups[group_home(key, network, t->group_bits)]);
   if (country < COUNTRY_TAG)
-    __builtin_prefetch(&t->groups[group_home(key, country | COUNTRY_TAG, t->group_cap)]);
+    __builtin_prefetch(&t->groups[group_home(key, country | COUNTRY_TAG, t->group_bits)]);
 #else
   (void)t, (void)obj, (void)version, (void)network, (void)country;
 #endif
@@ -1075,6 +1085,7 @@ bool mesh_tracker_check(const MeshTracker *t) {
   CHECK(indexed == key_count);
   /* Groups (invariants 3, 4). */
   size_t net_items = 0, cty_items = 0, groups = 0, cty_groups = 0;
+  CHECK(t->group_cap == 0 || t->group_cap == UINT32_C(1) << t->group_bits);
   for (uint32_t gi = 0; gi < t->group_cap; gi++) {
     const Group *g = &t->groups[gi];
     if (g->key == NIL) continue;
