@@ -232,14 +232,12 @@ static void t_free(MeshTracker *t, void *p, size_t size) {
 
 /* ---- hashing ---------------------------------------------------------- */
 
-static uint64_t mix64(uint64_t z) {
-  z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
-  z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
-  return z ^ (z >> 31);
-}
-
-static uint64_t key_hash(uint64_t obj, uint32_t version) {
-  return mix64(obj * UINT64_C(0x9e3779b97f4a7c15) ^ version);
+/* The home slot of (obj, version) in the key index of cap slots: the top
+ * half of two independent Fibonacci products, xored, scaled to cap (as
+ * group_home, in place of a 64-bit mixer of five dependent steps). */
+static uint32_t key_home(uint64_t obj, uint32_t version, uint32_t cap) {
+  uint64_t h = obj * UINT64_C(0x9e3779b97f4a7c15) ^ (uint64_t)version * UINT64_C(0xc2b2ae3d27d4eb4f);
+  return (uint32_t)(((h >> 32) * cap) >> 32);
 }
 
 /* The home slot of (key, tag) in a group table of 2^bits slots: the top
@@ -351,7 +349,7 @@ static void rec_delete(Peer *p, Rec *r) {
 static uint32_t key_find(const MeshTracker *t, uint64_t obj, uint32_t version) {
   if (t->key_count == 0) return NIL;
   uint32_t mask = t->key_index_cap - 1;
-  for (uint32_t i = (uint32_t)key_hash(obj, version) & mask;; i = (i + 1) & mask) {
+  for (uint32_t i = key_home(obj, version, t->key_index_cap);; i = (i + 1) & mask) {
     const KeySlot *e = &t->key_index[i];
     if (e->id == NIL) return NIL;
     if (e->obj == obj && e->version == version) return e->id;
@@ -360,7 +358,7 @@ static uint32_t key_find(const MeshTracker *t, uint64_t obj, uint32_t version) {
 
 static void key_index_put(KeySlot *index, uint32_t cap, KeySlot e) {
   uint32_t mask = cap - 1;
-  uint32_t i = (uint32_t)key_hash(e.obj, e.version) & mask;
+  uint32_t i = key_home(e.obj, e.version, cap);
   while (index[i].id != NIL) i = (i + 1) & mask;
   index[i] = e;
 }
@@ -403,13 +401,13 @@ static uint32_t key_create(MeshTracker *t, uint64_t obj, uint32_t version) {
 static void key_delete(MeshTracker *t, uint32_t id) {
   Key *k = &t->keys[id];
   uint32_t mask = t->key_index_cap - 1;
-  uint32_t i = (uint32_t)key_hash(k->obj, k->version) & mask;
+  uint32_t i = key_home(k->obj, k->version, t->key_index_cap);
   while (t->key_index[i].id != id) i = (i + 1) & mask;
   for (uint32_t j = i;;) { /* backward shift */
     j = (j + 1) & mask;
     const KeySlot *o = &t->key_index[j];
     if (o->id == NIL) break;
-    uint32_t h = (uint32_t)key_hash(o->obj, o->version) & mask;
+    uint32_t h = key_home(o->obj, o->version, t->key_index_cap);
     if (!cyclic_between(i, h, j)) {
       t->key_index[i] = *o;
       i = j;
