@@ -83,32 +83,6 @@ static inline MeshCacheEntry *find(const MeshCache *c, uint64_t obj) {
   return e;
 }
 
-/* The first entry of the chains, in index order: the parked list, or the
- * head of the first non-empty bucket; next_in_order walks on. */
-static MeshCacheEntry *first_in_order(const MeshCache *c, size_t *bucket) {
-  *bucket = 0;
-  if (!c->log2_buckets) return NULL;
-  if (c->is_parked) return c->ix.parked;
-  size_t nb = (size_t)1 << c->log2_buckets;
-  for (size_t i = 0; i < nb; i++)
-    if (c->ix.buckets[i]) {
-      *bucket = i;
-      return c->ix.buckets[i];
-    }
-  return NULL;
-}
-
-static MeshCacheEntry *next_in_order(const MeshCache *c, const MeshCacheEntry *e, size_t *bucket) {
-  if (e->hnext || c->is_parked) return e->hnext;
-  size_t nb = (size_t)1 << c->log2_buckets;
-  for (size_t i = *bucket + 1; i < nb; i++)
-    if (c->ix.buckets[i]) {
-      *bucket = i;
-      return c->ix.buckets[i];
-    }
-  return NULL;
-}
-
 /* Starts loading every slab of a parked cache: its list is one chain of
  * dependent loads, and a cache that waited while its peer was offline is
  * cold; the slabs' lines load in parallel, then the walk hits. */
@@ -142,6 +116,13 @@ static MeshStatus unpark(MeshCache *c) {
   c->ix.buckets = bk;
   c->is_parked = 0;
   return MESH_OK;
+}
+
+/* find() for an operation that may use or change the entry: a parked
+ * cache gets its index back first (on failure the list still answers). */
+static inline MeshCacheEntry *find_for_use(MeshCache *c, uint64_t obj) {
+  if (c->is_parked) (void)unpark(c);
+  return find(c, obj);
 }
 
 /* Where a chain's link to e is: in the bucket array, or in the parked list. */
@@ -290,8 +271,7 @@ static void invalidate(MeshCache *c, MeshCacheEntry *e) {
 }
 
 bool mesh_cache_lookup(MeshCache *c, uint64_t obj, uint32_t version, MeshTime now) {
-  if (c->is_parked) (void)unpark(c); /* on failure: found on the list */
-  MeshCacheEntry *e = find(c, obj);
+  MeshCacheEntry *e = find_for_use(c, obj);
   if (!e) return false;
   if (e->version == version) {
     c->policy->on_hit(c, e, now);
@@ -342,8 +322,7 @@ static MeshStatus insert_new(MeshCache *c, uint64_t obj, uint32_t version,
 
 MeshStatus mesh_cache_insert(MeshCache *c, uint64_t obj, uint32_t version,
                              uint64_t size, MeshTime now) {
-  if (c->is_parked) (void)unpark(c);
-  MeshCacheEntry *e = find(c, obj);
+  MeshCacheEntry *e = find_for_use(c, obj);
   if (e) {
     if (e->version == version) {
       c->policy->on_hit(c, e, now);
@@ -357,8 +336,7 @@ MeshStatus mesh_cache_insert(MeshCache *c, uint64_t obj, uint32_t version,
 }
 
 bool mesh_cache_request(MeshCache *c, uint64_t obj, uint64_t size, MeshTime now) {
-  if (c->is_parked) (void)unpark(c);
-  MeshCacheEntry *e = find(c, obj);
+  MeshCacheEntry *e = find_for_use(c, obj);
   if (e && e->version == 0) {
     c->policy->on_hit(c, e, now);
     DEBUG_CHECK(c);
@@ -393,8 +371,7 @@ void mesh_cache_prefetch(const MeshCache *c, uint64_t obj, bool deep) {
 }
 
 MeshStatus mesh_cache_remove(MeshCache *c, uint64_t obj) {
-  if (c->is_parked) (void)unpark(c);
-  MeshCacheEntry *e = find(c, obj);
+  MeshCacheEntry *e = find_for_use(c, obj);
   if (!e) return MESH_NOTFOUND;
   c->policy->on_remove(c, e);
   drop(c, e, false);
@@ -405,10 +382,15 @@ MeshStatus mesh_cache_remove(MeshCache *c, uint64_t obj) {
 void mesh_cache_foreach(const MeshCache *c,
                         void (*fn)(void *ud, uint64_t obj, uint32_t version, uint64_t size),
                         void *ud) {
-  size_t b;
-  if (c->is_parked) prefetch_slabs(c);
-  for (const MeshCacheEntry *e = first_in_order(c, &b); e; e = next_in_order(c, e, &b))
-    fn(ud, e->obj, e->version, e->size);
+  if (c->is_parked) { /* the list is the chains in index order */
+    prefetch_slabs(c);
+    for (const MeshCacheEntry *e = c->ix.parked; e; e = e->hnext) fn(ud, e->obj, e->version, e->size);
+    return;
+  }
+  if (!c->log2_buckets) return;
+  size_t nb = (size_t)1 << c->log2_buckets;
+  for (size_t i = 0; i < nb; i++)
+    for (MeshCacheEntry *e = c->ix.buckets[i]; e; e = e->hnext) fn(ud, e->obj, e->version, e->size);
 }
 
 void mesh_cache_park(MeshCache *c) {
