@@ -363,6 +363,18 @@ static uint32_t batch_alloc(RefModel *m) {
   return slot;
 }
 
+/* Starts the memory of peer p's cache slots and tracker groups for n
+ * objects it is about to look up, announce or withdraw, so that their
+ * misses overlap (a page view's objects, a batch of completions). */
+static void prefetch_objects(RefModel *m, uint32_t p, const uint32_t *objs, uint32_t n) {
+  uint32_t net = m->peers[p].network, cty = country_of(m, net);
+  MeshCache *c = peer_cache(m, p);
+  for (uint32_t i = 0; i < n; i++) {
+    mesh_cache_prefetch(c, objs[i], false);
+    mesh_tracker_prefetch(m->tracker, objs[i], 0, net, cty);
+  }
+}
+
 static void page_view(RefModel *m, uint32_t p, SimTime now) {
   uint32_t objs[PAGE_MAX];
   SimTime lat[PAGE_MAX];
@@ -372,13 +384,9 @@ static void page_view(RefModel *m, uint32_t p, SimTime now) {
   /* The page's objects first (the traffic stream draws nothing else in
    * between), so that the memory of all their lookups is on its way
    * before the first is served. */
-  uint32_t net = m->peers[p].network, cty = country_of(m, net);
-  MeshCache *c = peer_cache(m, p);
-  for (uint32_t i = 0; i < m->objects_per_page; i++) {
+  for (uint32_t i = 0; i < m->objects_per_page; i++)
     page[i] = (uint32_t)gsl_ran_discrete(m->rng_traffic, m->zipf);
-    mesh_cache_prefetch(c, page[i], false);
-    mesh_tracker_prefetch(m->tracker, page[i], 0, net, cty);
-  }
+  prefetch_objects(m, p, page, m->objects_per_page);
   for (uint32_t i = 0; i < m->objects_per_page; i++) {
     SimTime l = request_object(m, p, page[i], now);
     if (l >= 0) {
@@ -436,12 +444,7 @@ static void fetch_done(RefModel *m, uint32_t p, uint64_t obj, SimTime now) {
 static void fetch_batch_done(RefModel *m, uint32_t p, uint32_t slot, SimTime now) {
   FetchBatch *b = &g_array_index(m->batches, FetchBatch, slot);
   const uint32_t *bo = &g_array_index(m->batch_objs, uint32_t, b->first);
-  uint32_t net = m->peers[p].network, cty = country_of(m, net);
-  MeshCache *c = peer_cache(m, p);
-  for (uint32_t i = 0; i < b->n; i++) {
-    mesh_cache_prefetch(c, bo[i], false);
-    mesh_tracker_prefetch(m->tracker, bo[i], 0, net, cty);
-  }
+  prefetch_objects(m, p, bo, b->n);
   for (uint32_t i = 0; i < b->n; i++) fetch_done(m, p, bo[i], now);
   m->model_events += b->n;
   b->n = m->batch_free;
