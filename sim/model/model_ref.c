@@ -232,6 +232,16 @@ static inline SimTime rtt_between(const RefModel *m, uint32_t a, uint32_t b) {
   return m->rtt_base + m->rtt_step * (SimTime)(ca > cb ? ca - cb : cb - ca);
 }
 
+/* rtt_between() from network a to a holder the tracker placed in tier t:
+ * the tier alone gives it (networks nest in countries here) but for
+ * another country's holder, whose record (a cache miss at scale) is read
+ * only then. */
+static inline SimTime rtt_to_holder(const RefModel *m, uint32_t a, MeshTier t, uint32_t holder) {
+  if (t == MESH_TIER_SAME_NETWORK) return m->rtt_net;
+  if (t == MESH_TIER_SAME_COUNTRY) return m->rtt_country;
+  return rtt_between(m, a, m->peers[holder].network);
+}
+
 /* ---- peers -------------------------------------------------------------- */
 
 static SimTime draw_exp(gsl_rng *r, SimTime mean) {
@@ -328,13 +338,7 @@ static SimTime request_object(RefModel *m, uint32_t p, uint64_t obj, SimTime now
       uint32_t out;
       if (mesh_selector_choose(m->selector, &req, mc, n, 1, &m->sel, &out) == 1) pick = out;
     }
-    /* The tier says the distance but for another country's holder, whose
-     * record (a cache miss at scale) is read only then. */
-    SimTime rtt = tier[pick] == MESH_TIER_SAME_NETWORK   ? m->rtt_net
-                  : tier[pick] == MESH_TIER_SAME_COUNTRY ? m->rtt_country
-                                                         : rtt_between(m, peer->network,
-                                                                       m->peers[cand[pick]].network);
-    latency = rtt + m->mesh_xfer;
+    latency = rtt_to_holder(m, peer->network, tier[pick], cand[pick]) + m->mesh_xfer;
     m->mesh_fetches++;
     m->iv_mesh++;
     m->mesh_tier[tier[pick]]++;
