@@ -99,7 +99,12 @@ void mesh_agent_params_default(MeshAgentParams *p) {
     .max_channels = 8,
     .failure_memory_ns = 120 * MESH_NS_PER_S,
     .peer_memory = 64,
+    .min_object_bytes = 0,
   };
+}
+
+bool mesh_agent_params_shares(const MeshAgentParams *p, uint64_t size_bytes) {
+  return size_bytes >= p->min_object_bytes;
 }
 
 MeshAgent *mesh_agent_new(uint32_t peer, uint32_t network, uint32_t country,
@@ -263,7 +268,8 @@ static void chan_leave(MeshAgent *a, Req *r, MeshTime now) {
 /* ---- the fetch ---------------------------------------------------------- */
 
 static void complete(MeshAgent *a, Req *r, MeshSource src, uint32_t peer) {
-  if (a->ops->cache_insert(a->ud, r->obj, r->version, r->size))
+  if (a->ops->cache_insert(a->ud, r->obj, r->version, r->size) &&
+      mesh_agent_params_shares(&a->p, r->size))
     a->ops->announce(a->ud, r->obj, r->version);
   uint64_t cookie = r->cookie;
   req_release_slot(a, r);
@@ -372,6 +378,11 @@ MeshStatus mesh_agent_request_looked_up(MeshAgent *a, MeshTime now, uint64_t obj
   *r = (Req){.state = REQ_FREE, .seq = r->seq, .obj = obj, .size = size_bytes, .digest = digest,
              .cookie = cookie, .version = version, .peer = NIL};
   a->in_flight++;
+  if (!mesh_agent_params_shares(&a->p, size_bytes)) {
+    a->stats.small_requests++;
+    go_cdn(a, r, now);
+    return MESH_OK;
+  }
   if (mesh_agent_bowed_out(a, now)) {
     a->stats.bowout_requests++;
     go_cdn(a, r, now);
@@ -529,7 +540,8 @@ void mesh_agent_on_upload_done(MeshAgent *a, MeshTime now) {
   if (a->uploads > 0) a->uploads--;
 }
 
-void mesh_agent_evicted(MeshAgent *a, uint64_t obj, uint32_t version) {
+void mesh_agent_evicted(MeshAgent *a, uint64_t obj, uint32_t version, uint64_t size_bytes) {
+  if (!mesh_agent_params_shares(&a->p, size_bytes)) return; /* never announced */
   a->ops->withdraw(a->ud, obj, version);
 }
 

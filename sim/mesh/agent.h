@@ -15,6 +15,9 @@
  *   cache_lookup --hit--> deliver(LOCAL)                             [done]
  *        | miss
  *        v
+ *   smaller than min_object_bytes? --yes--> CDN
+ *        | no
+ *        v
  *   bowed out? --yes--> CDN
  *        | no
  *        v
@@ -39,6 +42,11 @@
  *
  *   CDN: cdn_fetch -> done: cache_insert; announce if cached;
  *        deliver(CDN)                                                [done]
+ *
+ * An object smaller than min_object_bytes stays out of the mesh: it is
+ * fetched from the CDN without asking the tracker, never announced, and not
+ * withdrawn when evicted (mesh_agent_params_shares says which objects the
+ * mesh carries, for a host that announces a cache itself).
  *
  * "error" counts a mesh error: the peer's recent failures grow (they feed
  * selection) and the agent's consecutive-error count grows; when it reaches
@@ -96,9 +104,13 @@ typedef struct MeshAgentParams {
   uint32_t max_channels;        /* channels kept open, idle ones closed beyond; 8 (>= 1) */
   MeshTime failure_memory_ns;   /* a peer's failures are forgotten this long after its last; 120 s */
   uint32_t peer_memory;         /* peers whose failures and throughput are remembered; 64 (>= 1) */
+  uint64_t min_object_bytes;    /* smaller objects skip the mesh (CDN only, never announced); 0 */
 } MeshAgentParams;
 
 void mesh_agent_params_default(MeshAgentParams *p);
+/* Whether the mesh carries an object of size_bytes under these parameters:
+ * asked of the tracker, announced and withdrawn. */
+bool mesh_agent_params_shares(const MeshAgentParams *p, uint64_t size_bytes);
 
 /* Actions. `ud` is the host's pointer given to mesh_agent_new. */
 typedef struct MeshAgentOps {
@@ -133,6 +145,7 @@ typedef struct MeshAgentStats {
   uint64_t tracker_timeouts, connect_failures, connect_timeouts;
   uint64_t transfer_failures, transfer_timeouts, corrupt;
   uint64_t bowouts, bowout_requests; /* CDN-only requests while bowed out */
+  uint64_t small_requests;           /* CDN-only requests below min_object_bytes */
   uint64_t uploads_accepted, uploads_refused;
 } MeshAgentStats;
 
@@ -177,8 +190,9 @@ MeshStatus mesh_agent_on_upload_request(MeshAgent *a, MeshTime now, uint32_t fro
                                         uint32_t version);
 void mesh_agent_on_upload_done(MeshAgent *a, MeshTime now);
 
-/* The cache evicted (obj, version): the agent withdraws it from the tracker. */
-void mesh_agent_evicted(MeshAgent *a, uint64_t obj, uint32_t version);
+/* The cache evicted (obj, version) of size_bytes: the agent withdraws it
+ * from the tracker (unless the mesh does not carry objects of that size). */
+void mesh_agent_evicted(MeshAgent *a, uint64_t obj, uint32_t version, uint64_t size_bytes);
 
 /* The tab closes: every request in flight is dropped without delivery
  * (transfers cancelled, channels closed). The agent may be reused. */

@@ -223,6 +223,9 @@ const ConfigKey model_keys[] = {
    "geo: first bow-out period (doubles after each consecutive bow-out)"},
   {"agent", "bowout_max", CONFIG_DURATION, "16min", "ns", NS(1), NS(86400), NULL,
    "geo: longest bow-out period"},
+  {"agent", "min_object_size", CONFIG_SIZE, "0", "bytes", 0, 1e12, NULL,
+   "geo: smaller objects skip the mesh: fetched from the CDN without asking the tracker, "
+   "never announced (0 = the mesh carries every object)"},
 
   /* [tracker] */
   {"tracker", "max_rtt", CONFIG_DURATION, "0", "ns", 0, NS(10), NULL,

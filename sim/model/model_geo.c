@@ -390,7 +390,7 @@ typedef struct AnnounceCtx {
 
 static void announce_cached(void *ud, uint64_t obj, uint32_t version, uint64_t size) {
   AnnounceCtx *a = ud;
-  (void)size;
+  if (!mesh_agent_params_shares(&a->g->agent_params, size)) return; /* not in the mesh */
   Visitor *x = vis(a->g, a->v);
   mesh_tracker_announce(tracker_of(a->g, x->idx), a->v, obj, version);
 }
@@ -779,9 +779,8 @@ static bool op_cache_insert(void *ud, uint64_t obj, uint32_t version, uint64_t s
 
 static void on_cache_evict(void *ud, uint64_t obj, uint32_t version, uint64_t size) {
   AgentCtx *c = ud;
-  (void)size;
   Visitor *x = vis(c->g, c->v);
-  if (x->agent && x->online) mesh_agent_evicted(x->agent, obj, version);
+  if (x->agent && x->online) mesh_agent_evicted(x->agent, obj, version, size);
 }
 
 static void op_tracker_query(void *ud, uint64_t handle, uint64_t obj, uint32_t version) {
@@ -1344,6 +1343,7 @@ static void add_agent_stats(MeshAgentStats *sum, const MeshAgentStats *s) {
   sum->corrupt += s->corrupt;
   sum->bowouts += s->bowouts;
   sum->bowout_requests += s->bowout_requests;
+  sum->small_requests += s->small_requests;
   sum->uploads_accepted += s->uploads_accepted;
   sum->uploads_refused += s->uploads_refused;
 }
@@ -1824,6 +1824,7 @@ static void summarise(GeoModel *g) {
   model_add_scalar(b, "timeouts_transfer", (double)as.transfer_timeouts);
   model_add_scalar(b, "bowouts", (double)as.bowouts);
   model_add_scalar(b, "bowout_requests", (double)as.bowout_requests);
+  model_add_scalar(b, "small_requests", (double)as.small_requests);
   model_add_scalar(b, "uploads_refused", (double)as.uploads_refused);
   model_add_scalar(b, "visitors_forgotten", (double)g->forgotten);
   summarise_memory(g);
@@ -2119,6 +2120,7 @@ static void *geo_create(Model *base, const Config *cfg, GError **error) {
   g->agent_params.bowout_ns = config_duration_ns(cfg, "agent", "bowout");
   g->agent_params.bowout_max_ns = config_duration_ns(cfg, "agent", "bowout_max");
   g->agent_params.max_channels = (uint32_t)config_int(cfg, "peers", "max_channels");
+  g->agent_params.min_object_bytes = (uint64_t)config_size_bytes(cfg, "agent", "min_object_size");
   if (g->agent_params.bowout_max_ns < g->agent_params.bowout_ns) {
     config_fail(cfg, "agent", "bowout_max", error, "must be at least agent.bowout");
     goto fail;

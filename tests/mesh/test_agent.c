@@ -685,7 +685,7 @@ static void test_channel_cap(void) {
 
 static void test_evicted_and_uncacheable(void) {
   Host *h = host_new(NULL, NULL);
-  mesh_agent_evicted(h->agent, 33, 0);
+  mesh_agent_evicted(h->agent, 33, 0, 1000);
   g_assert_cmpuint(next(h, A_WITHDRAW).obj, ==, 33);
   h->too_big = 500; /* the requests' 1000 bytes do not fit the cache */
   uint64_t q = ask(h, 0, 5, 50);
@@ -696,6 +696,50 @@ static void test_evicted_and_uncacheable(void) {
   next(h, A_INSERT);
   next(h, A_DELIVER); /* delivered, not announced */
   no_more(h);
+  host_free(h);
+}
+
+/* Objects below min_object_bytes skip the mesh: straight to the CDN (not
+ * even while the tracker would answer), cached but never announced, and
+ * not withdrawn when evicted; an object of exactly that size is meshed. */
+static void test_min_object_size(void) {
+  MeshAgentParams p;
+  mesh_agent_params_default(&p);
+  g_assert_true(mesh_agent_params_shares(&p, 0)); /* default: every object */
+  p.min_object_bytes = 1000;
+  g_assert_false(mesh_agent_params_shares(&p, 999));
+  g_assert_true(mesh_agent_params_shares(&p, 1000));
+  Host *h = host_new(&p, NULL);
+  g_assert_cmpint(mesh_agent_request(h->agent, 0, 7, 0, 999, 70, 700), ==, MESH_OK);
+  Entry c = next(h, A_CDN); /* no tracker timer, no query */
+  g_assert_cmpuint(c.obj, ==, 7);
+  no_more(h);
+  mesh_agent_on_cdn_done(h->agent, 80 * MS, c.handle);
+  g_assert_cmpuint(next(h, A_INSERT).obj, ==, 7);
+  Entry d = next(h, A_DELIVER); /* cached, not announced */
+  g_assert_cmpuint(d.handle, ==, 700);
+  g_assert_cmpint(d.src, ==, MESH_SOURCE_CDN);
+  no_more(h);
+  mesh_agent_evicted(h->agent, 7, 0, 999);
+  no_more(h);
+  const MeshAgentStats *st = mesh_agent_stats(h->agent);
+  g_assert_cmpuint(st->small_requests, ==, 1);
+  g_assert_cmpuint(st->cdn_fetches, ==, 1);
+  g_assert_cmpuint(st->bowout_requests, ==, 0);
+  g_assert_cmpuint(mesh_agent_in_flight(h->agent), ==, 0);
+  /* the threshold itself goes through the tracker, and is announced */
+  uint64_t q = ask(h, 100 * MS, 8, 800);
+  mesh_agent_on_tracker_answer(h->agent, 110 * MS, q, NULL, 0);
+  next(h, A_UNTIMER);
+  c = next(h, A_CDN);
+  mesh_agent_on_cdn_done(h->agent, 190 * MS, c.handle);
+  next(h, A_INSERT);
+  g_assert_cmpuint(next(h, A_ANNOUNCE).obj, ==, 8);
+  next(h, A_DELIVER);
+  mesh_agent_evicted(h->agent, 8, 0, 1000);
+  g_assert_cmpuint(next(h, A_WITHDRAW).obj, ==, 8);
+  no_more(h);
+  g_assert_cmpuint(st->small_requests, ==, 1);
   host_free(h);
 }
 
@@ -770,6 +814,7 @@ int main(int argc, char **argv) {
   g_test_add_func("/agent/abort-transfer", test_abort_transfer);
   g_test_add_func("/agent/evicted-and-uncacheable", test_evicted_and_uncacheable);
   g_test_add_func("/agent/peer-memory-lru", test_peer_memory_lru);
+  g_test_add_func("/agent/min-object-size", test_min_object_size);
   g_test_add_func("/agent/bad-params", test_bad_params);
   g_test_add_func("/agent/many-in-flight", test_many_in_flight);
   return g_test_run();

@@ -134,6 +134,36 @@ static void test_counterfactual_small_edges(void) {
   g_assert_cmpfloat(scalar(m, "page_load_p95_s"), ==, scalar(m, "page_load_nomesh_p95_s"));
 }
 
+/* agent.min_object_size: objects below it never travel through the mesh
+ * (every object a peer serves is at least that large), go to the CDN
+ * without a tracker query, and are counted; above every object size the
+ * mesh carries nothing at all. Conservation holds either way. */
+static void test_min_object_size(void) {
+  const char *mid[] = {"run.duration=1h", "churn.concurrent=80", "agent.min_object_size=32KB",
+                       NULL};
+  g_autoptr(Model) m = run_geo(mid);
+  double small = scalar(m, "small_requests");
+  g_assert_cmpfloat(small, >, 0);
+  g_assert_cmpfloat(scalar(m, "mesh_fetches"), >, 0);
+  g_assert_cmpfloat(scalar(m, "mesh_bytes") / scalar(m, "mesh_fetches"), >=, 32000);
+  g_assert_cmpfloat(scalar(m, "object_requests"), ==,
+                    scalar(m, "local_hits") + scalar(m, "mesh_fetches") +
+                        scalar(m, "cdn_fetches") + scalar(m, "in_flight_at_end"));
+  const char *all[] = {"run.duration=1h", "churn.concurrent=80", NULL};
+  g_autoptr(Model) a = run_geo(all);
+  g_assert_cmpfloat(scalar(a, "small_requests"), ==, 0);
+  /* with the same visitors, fewer signaling messages: no queries, no
+   * announces for the small objects */
+  g_assert_cmpfloat(scalar(m, "visits"), ==, scalar(a, "visits"));
+  g_assert_cmpfloat(scalar(m, "signaling_messages"), <, scalar(a, "signaling_messages"));
+  const char *none[] = {"run.duration=1h", "churn.concurrent=80", "agent.min_object_size=1TB",
+                        NULL};
+  g_autoptr(Model) n = run_geo(none);
+  g_assert_cmpfloat(scalar(n, "mesh_fetches"), ==, 0);
+  g_assert_cmpfloat(scalar(n, "mesh_bytes"), ==, 0);
+  g_assert_cmpfloat(scalar(n, "small_requests"), >, small);
+}
+
 static void test_determinism(void) {
   const char *sets[] = {"run.duration=30min", "churn.concurrent=50", NULL};
   g_autoptr(Model) a = run_geo(sets);
@@ -199,6 +229,7 @@ int main(int argc, char **argv) {
   g_test_add_func("/geo/conservation", test_conservation);
   g_test_add_func("/geo/counterfactual", test_counterfactual_equals_nomesh);
   g_test_add_func("/geo/counterfactual-small-edges", test_counterfactual_small_edges);
+  g_test_add_func("/geo/min-object-size", test_min_object_size);
   g_test_add_func("/geo/determinism", test_determinism);
   g_test_add_func("/geo/mean-online", test_mean_online);
   g_test_add_func("/geo/footprint", test_footprint);
