@@ -1793,6 +1793,10 @@ static void summarise(GeoModel *g) {
   model_add_scalar(b, "inter_network_bytes", (double)g->bytes_inter_network);
   model_add_scalar(b, "inter_country_bytes", (double)g->bytes_inter_country);
   model_add_scalar(b, "signaling_messages", (double)g->signaling);
+  size_t holdings = 0; /* objects the trackers list at the end, one per holder */
+  for (uint32_t i = 0; i < MAX_DC; i++)
+    if (g->trackers[i]) holdings += mesh_tracker_holdings(g->trackers[i]);
+  model_add_scalar(b, "tracker_holdings", (double)holdings);
   /* agents' error counters: ended visits, then the visits in progress */
   MeshAgentStats as = g->agent_stats_done;
   /* per-visitor upload: mean, p99, Gini over visitors seen */

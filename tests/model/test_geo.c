@@ -162,6 +162,10 @@ static void test_min_object_size(void) {
   g_assert_cmpfloat(scalar(n, "mesh_fetches"), ==, 0);
   g_assert_cmpfloat(scalar(n, "mesh_bytes"), ==, 0);
   g_assert_cmpfloat(scalar(n, "small_requests"), >, small);
+  /* nothing announced, not even the caches of returning visitors */
+  g_assert_cmpfloat(scalar(n, "tracker_holdings"), ==, 0);
+  g_assert_cmpfloat(scalar(m, "tracker_holdings"), >, 0);
+  g_assert_cmpfloat(scalar(m, "tracker_holdings"), <, scalar(a, "tracker_holdings"));
 }
 
 static void test_determinism(void) {
