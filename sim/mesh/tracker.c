@@ -206,8 +206,7 @@ struct MeshTracker {
   uint32_t key_index_cap;
 
   Group *groups; /* open addressing, power-of-two size */
-  uint32_t group_cap, group_count;
-  unsigned group_bits; /* group_cap == 2^group_bits (when not 0) */
+  uint32_t group_cap, group_count; /* group_cap: 0 or a power of two */
 };
 
 /* ---- memory ----------------------------------------------------------- */
@@ -232,27 +231,19 @@ static void t_free(MeshTracker *t, void *p, size_t size) {
 
 /* ---- hashing ---------------------------------------------------------- */
 
-/* The home slot of (obj, version) in the key index of cap slots: the top
- * half of two independent Fibonacci products, xored, scaled to cap (as
- * group_home, in place of a 64-bit mixer of five dependent steps). */
-static uint32_t key_home(uint64_t obj, uint32_t version, uint32_t cap) {
-  uint64_t h = obj * UINT64_C(0x9e3779b97f4a7c15) ^ (uint64_t)version * UINT64_C(0xc2b2ae3d27d4eb4f);
+/* The home slot of a pair (a key's (obj, version), a group's (key, tag))
+ * in a table of cap slots: two independent Fibonacci products, xored, the
+ * top half scaled to cap (for a power of two, the hash's top log2(cap)
+ * bits). Two multiplies where the full mixer it replaces chained five
+ * steps (it was 7% of the reference model's instructions at 10k peers);
+ * where a key or a group lives changes no result. One product of the pair
+ * alone was cheaper still but maps the dense lattice of keys and networks
+ * of 1M peers to clusters (mean displacement 0.64 at load 0.46, against
+ * 0.43 for a random hash); this one measured 0.35, 0.66 and 0.44 at 10k,
+ * 100k and 1M peers, where the mixer gave 0.35, 0.67 and 0.43. */
+static uint32_t pair_home(uint64_t a, uint64_t b, uint32_t cap) {
+  uint64_t h = a * UINT64_C(0x9e3779b97f4a7c15) ^ b * UINT64_C(0xc2b2ae3d27d4eb4f);
   return (uint32_t)(((h >> 32) * cap) >> 32);
-}
-
-/* The home slot of (key, tag) in a group table of 2^bits slots: the top
- * bits of two Fibonacci products, one per half, xored. Two independent
- * multiplies where the full mixer it replaces chained five steps (it was
- * 7% of the reference model's instructions at 10k peers); where a group
- * lives changes no result. One product of the pair alone was cheaper still
- * but maps the dense lattice of keys and networks of 1M peers to clusters
- * (mean displacement 0.64 at load 0.46, against 0.43 for a random hash);
- * this one measured 0.35, 0.66 and 0.44 at 10k, 100k and 1M peers, where
- * the mixer gave 0.35, 0.67 and 0.43. */
-static uint32_t group_home(uint32_t key, uint32_t tag, unsigned bits) {
-  uint64_t h = (uint64_t)key * UINT64_C(0x9e3779b97f4a7c15) ^
-               (uint64_t)tag * UINT64_C(0xc2b2ae3d27d4eb4f);
-  return (uint32_t)(h >> (64 - bits));
 }
 
 /* Home slot of a key id in a peer's table of any size (fastrange). */
@@ -349,7 +340,7 @@ static void rec_delete(Peer *p, Rec *r) {
 static uint32_t key_find(const MeshTracker *t, uint64_t obj, uint32_t version) {
   if (t->key_count == 0) return NIL;
   uint32_t mask = t->key_index_cap - 1;
-  for (uint32_t i = key_home(obj, version, t->key_index_cap);; i = (i + 1) & mask) {
+  for (uint32_t i = pair_home(obj, version, t->key_index_cap);; i = (i + 1) & mask) {
     const KeySlot *e = &t->key_index[i];
     if (e->id == NIL) return NIL;
     if (e->obj == obj && e->version == version) return e->id;
@@ -358,7 +349,7 @@ static uint32_t key_find(const MeshTracker *t, uint64_t obj, uint32_t version) {
 
 static void key_index_put(KeySlot *index, uint32_t cap, KeySlot e) {
   uint32_t mask = cap - 1;
-  uint32_t i = key_home(e.obj, e.version, cap);
+  uint32_t i = pair_home(e.obj, e.version, cap);
   while (index[i].id != NIL) i = (i + 1) & mask;
   index[i] = e;
 }
@@ -401,13 +392,13 @@ static uint32_t key_create(MeshTracker *t, uint64_t obj, uint32_t version) {
 static void key_delete(MeshTracker *t, uint32_t id) {
   Key *k = &t->keys[id];
   uint32_t mask = t->key_index_cap - 1;
-  uint32_t i = key_home(k->obj, k->version, t->key_index_cap);
+  uint32_t i = pair_home(k->obj, k->version, t->key_index_cap);
   while (t->key_index[i].id != id) i = (i + 1) & mask;
   for (uint32_t j = i;;) { /* backward shift */
     j = (j + 1) & mask;
     const KeySlot *o = &t->key_index[j];
     if (o->id == NIL) break;
-    uint32_t h = key_home(o->obj, o->version, t->key_index_cap);
+    uint32_t h = pair_home(o->obj, o->version, t->key_index_cap);
     if (!cyclic_between(i, h, j)) {
       t->key_index[i] = *o;
       i = j;
@@ -426,16 +417,16 @@ static void key_delete(MeshTracker *t, uint32_t id) {
 static uint32_t group_find(const MeshTracker *t, uint32_t key, uint32_t tag) {
   if (t->group_count == 0) return NIL;
   uint32_t mask = t->group_cap - 1;
-  for (uint32_t i = group_home(key, tag, t->group_bits);; i = (i + 1) & mask) {
+  for (uint32_t i = pair_home(key, tag, t->group_cap);; i = (i + 1) & mask) {
     const Group *g = &t->groups[i];
     if (g->key == key && g->tag == tag) return i;
     if (g->key == NIL) return NIL;
   }
 }
 
-static Group *group_slot(Group *groups, unsigned bits, uint32_t key, uint32_t tag) {
-  uint32_t mask = (UINT32_C(1) << bits) - 1;
-  uint32_t i = group_home(key, tag, bits);
+static Group *group_slot(Group *groups, uint32_t cap, uint32_t key, uint32_t tag) {
+  uint32_t mask = cap - 1;
+  uint32_t i = pair_home(key, tag, cap);
   while (groups[i].key != NIL) i = (i + 1) & mask;
   return &groups[i];
 }
@@ -447,21 +438,19 @@ static uint32_t group_reserve(MeshTracker *t, uint32_t key, uint32_t tag, bool *
   *created = gi == NIL;
   if (gi == NIL) {
     if ((uint64_t)(t->group_count + 1) * 4 > (uint64_t)t->group_cap * 3) { /* load <= 3/4 */
-      unsigned nb = t->group_cap ? t->group_bits + 1 : 6;
-      if (nb > 31) return NIL;
-      uint32_t nc = UINT32_C(1) << nb;
+      if (t->group_cap > UINT32_C(1) << 30) return NIL;
+      uint32_t nc = t->group_cap ? t->group_cap * 2 : 64;
       Group *n = t_alloc(t, (size_t)nc * sizeof *n);
       if (!n) return NIL;
       for (uint32_t i = 0; i < nc; i++) n[i].key = NIL;
       for (uint32_t i = 0; i < t->group_cap; i++)
         if (t->groups[i].key != NIL)
-          *group_slot(n, nb, t->groups[i].key, t->groups[i].tag) = t->groups[i];
+          *group_slot(n, nc, t->groups[i].key, t->groups[i].tag) = t->groups[i];
       t_free(t, t->groups, (size_t)t->group_cap * sizeof *n);
       t->groups = n;
       t->group_cap = nc;
-      t->group_bits = nb;
     }
-    Group *g = group_slot(t->groups, t->group_bits, key, tag);
+    Group *g = group_slot(t->groups, t->group_cap, key, tag);
     *g = (Group){.key = key, .tag = tag, .len = 0, .live = 0, .hole = HOLE_END, .capc = 0,
                  .ci = CI_NONE};
     t->group_count++;
@@ -488,7 +477,7 @@ static void group_delete(MeshTracker *t, uint32_t gi) {
   for (uint32_t j = i;;) {
     j = (j + 1) & mask;
     if (t->groups[j].key == NIL) break;
-    uint32_t h = group_home(t->groups[j].key, t->groups[j].tag, t->group_bits);
+    uint32_t h = pair_home(t->groups[j].key, t->groups[j].tag, t->group_cap);
     if (!cyclic_between(i, h, j)) {
       t->groups[i] = t->groups[j];
       i = j;
@@ -800,9 +789,9 @@ void mesh_tracker_prefetch(const MeshTracker *t, uint64_t obj, uint32_t version,
 #if defined(__GNUC__)
   uint32_t key = key_find(t, obj, version);
   if (key == NIL || t->group_count == 0) return;
-  if (network < COUNTRY_TAG) __builtin_prefetch(&t->groups[group_home(key, network, t->group_bits)]);
+  if (network < COUNTRY_TAG) __builtin_prefetch(&t->groups[pair_home(key, network, t->group_cap)]);
   if (country < COUNTRY_TAG)
-    __builtin_prefetch(&t->groups[group_home(key, country | COUNTRY_TAG, t->group_bits)]);
+    __builtin_prefetch(&t->groups[pair_home(key, country | COUNTRY_TAG, t->group_cap)]);
 #else
   (void)t, (void)obj, (void)version, (void)network, (void)country;
 #endif
@@ -1083,7 +1072,7 @@ bool mesh_tracker_check(const MeshTracker *t) {
   CHECK(indexed == key_count);
   /* Groups (invariants 3, 4). */
   size_t net_items = 0, cty_items = 0, groups = 0, cty_groups = 0;
-  CHECK(t->group_cap == 0 || t->group_cap == UINT32_C(1) << t->group_bits);
+  CHECK((t->group_cap & (t->group_cap - 1)) == 0); /* probing masks with cap - 1 */
   for (uint32_t gi = 0; gi < t->group_cap; gi++) {
     const Group *g = &t->groups[gi];
     if (g->key == NIL) continue;
