@@ -125,17 +125,6 @@ static inline MeshCacheEntry *find_for_use(MeshCache *c, uint64_t obj) {
   return find(c, obj);
 }
 
-/* Where a chain's link to e is: in the bucket array, or in the parked list. */
-static MeshCacheEntry **link_to(MeshCache *c, const MeshCacheEntry *e) {
-  MeshCacheEntry **p = c->is_parked ? &c->ix.parked
-                                    : &c->ix.buckets[bucket_of(e->obj, c->log2_buckets)];
-  while (*p != e) {
-    assert(*p);
-    p = &(*p)->hnext;
-  }
-  return p;
-}
-
 /* Only on an unparked cache (insert_new unparks first). */
 static void index_add(MeshCache *c, MeshCacheEntry *e) {
   assert(!c->is_parked);
@@ -144,9 +133,15 @@ static void index_add(MeshCache *c, MeshCacheEntry *e) {
   *b = e;
 }
 
-/* Parked too: leaving e out of the list leaves every chain as it would be. */
+/* Parked too (the link to e is then in the list): leaving e out of the
+ * list leaves every chain as it would be. */
 static void index_del(MeshCache *c, MeshCacheEntry *e) {
-  MeshCacheEntry **p = link_to(c, e);
+  MeshCacheEntry **p = c->is_parked ? &c->ix.parked
+                                    : &c->ix.buckets[bucket_of(e->obj, c->log2_buckets)];
+  while (*p != e) {
+    assert(*p);
+    p = &(*p)->hnext;
+  }
   *p = e->hnext;
   e->hnext = NULL;
 }
@@ -445,6 +440,14 @@ long cache_list_check(const MeshCache *c, const CacheList *l, uint64_t *weight) 
   return n;
 }
 
+/* An entry met walking the index: the one find() gives for its object (no
+ * duplicate), and counted with its weight. */
+static bool check_indexed(const MeshCache *c, const MeshCacheEntry *e, uint64_t *n, uint64_t *w) {
+  if (find(c, e->obj) != e || ++*n > c->count) return false;
+  *w += cache_weight(c, e);
+  return true;
+}
+
 bool mesh_cache_check(const MeshCache *c) {
   if (!c) return false;
   uint64_t n = 0, w = 0;
@@ -453,21 +456,15 @@ bool mesh_cache_check(const MeshCache *c) {
     size_t last = 0;
     for (const MeshCacheEntry *e = c->ix.parked; e; e = e->hnext) {
       size_t b = bucket_of(e->obj, c->log2_buckets);
-      if (b < last) return false;
+      if (b < last || !check_indexed(c, e, &n, &w)) return false;
       last = b;
-      if (find(c, e->obj) != e) return false;         /* duplicate obj */
-      if (++n > c->count) return false;
-      w += cache_weight(c, e);
     }
   } else if (c->log2_buckets) {
     size_t nb = (size_t)1 << c->log2_buckets;
     for (size_t i = 0; i < nb; i++)
-      for (const MeshCacheEntry *e = c->ix.buckets[i]; e; e = e->hnext) {
-        if (bucket_of(e->obj, c->log2_buckets) != i) return false;
-        if (find(c, e->obj) != e) return false;         /* duplicate obj */
-        if (++n > c->count) return false;
-        w += cache_weight(c, e);
-      }
+      for (const MeshCacheEntry *e = c->ix.buckets[i]; e; e = e->hnext)
+        if (bucket_of(e->obj, c->log2_buckets) != i || !check_indexed(c, e, &n, &w))
+          return false;
   } else if (c->ix.buckets) {
     return false;
   }
