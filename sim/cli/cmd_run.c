@@ -45,6 +45,7 @@ int cmd_run(int argc, char **argv) {
   gint64 seed = -1;
   g_autofree char *out = NULL;
   gboolean quiet = FALSE, json = FALSE, no_db = FALSE;
+  gint threads = 0;
   GOptionEntry entries[] = {
     {"set", 's', 0, G_OPTION_ARG_STRING_ARRAY, &sets,
      "override a scenario key (repeatable)", "SECTION.KEY=VALUE"},
@@ -54,6 +55,9 @@ int cmd_run(int argc, char **argv) {
     {"no-db", 0, 0, G_OPTION_ARG_NONE, &no_db, "write no results database", NULL},
     {"quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "no progress line", NULL},
     {"json", 0, 0, G_OPTION_ARG_NONE, &json, "print the summary as a JSON object", NULL},
+    {"threads", 'j', 0, G_OPTION_ARG_INT, &threads,
+     "threads to use (default: the number of cores; a geo run with the mesh uses 2 at most: "
+     "results do not depend on it)", "N"},
     G_OPTION_ENTRY_NULL};
   g_autoptr(GOptionContext) ctx = g_option_context_new("SCENARIO.ini - run one scenario");
   g_option_context_add_main_entries(ctx, entries, NULL);
@@ -66,6 +70,10 @@ int cmd_run(int argc, char **argv) {
     fprintf(stderr, "meshsim run: expected one scenario file (see `meshsim run --help`)\n");
     return CLI_EXIT_BADINPUT;
   }
+  if (threads < 0) {
+    fprintf(stderr, "meshsim run: --threads must be >= 1 (or 0: the number of cores)\n");
+    return CLI_EXIT_BADINPUT;
+  }
   RunnerOptions opt = {
     .scenario = argv[1],
     .sets = (const char *const *)sets,
@@ -74,6 +82,7 @@ int cmd_run(int argc, char **argv) {
     .default_out = !no_db && !out,
     .quiet = quiet,
     .json = json,
+    .threads = (guint)threads,
   };
   return runner_run(&opt);
 }

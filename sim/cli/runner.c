@@ -313,6 +313,7 @@ int runner_run(const RunnerOptions *opt) {
     }
   }
 
+  model_set_threads(model, opt->threads ? opt->threads : g_get_num_processors());
   Progress prog = {0};
   prog.start_us = g_get_monotonic_time();
   gboolean show = !opt->quiet && isatty(STDERR_FILENO);

@@ -20,6 +20,7 @@ typedef struct RunnerOptions {
   gboolean default_out;            /* out = results/<scenario name>.db */
   gboolean quiet;                  /* no progress line */
   gboolean json;                   /* summary as JSON */
+  guint threads;                   /* model_set_threads(); 0: the number of cores */
 } RunnerOptions;
 
 /* (transfer full) The scenario's config after extends and --set; NULL with

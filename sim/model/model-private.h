@@ -49,6 +49,7 @@ struct Model {
   ModelAlgo algo;          /* in effect now */
   ModelAlgo algo_run;      /* the run's own (after the warm-up) */
   gboolean warmup_ended, finished;
+  guint threads;           /* model_set_threads() */
 };
 
 /* Migrate a cache into a new one of cfg (model.h: ascending object id,

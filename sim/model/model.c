@@ -21,6 +21,7 @@ Model *model_new(const Config *cfg, GError **error) {
   g_assert_nonnull(kind); /* the key table lists exactly these choices */
   g_autoptr(Model) m = g_new0(Model, 1);
   m->kind = kind;
+  m->threads = 1;
   m->scalars = g_array_new(FALSE, FALSE, sizeof(ModelScalar));
   m->samples = g_array_new(FALSE, FALSE, sizeof(ModelSample));
   m->breakdowns = g_array_new(FALSE, FALSE, sizeof(ModelBreakdown));
@@ -73,6 +74,14 @@ void model_run_until(Model *m, SimTime t, ModelProgressFn progress, void *ud) {
 
 SimTime model_warmup(const Model *m) {
   return m->warmup;
+}
+
+void model_set_threads(Model *m, guint threads) {
+  m->threads = threads ? threads : 1;
+}
+
+guint model_threads(const Model *m) {
+  return m->threads;
 }
 
 gboolean model_end_warmup(Model *m, const Config *variant, GError **error) {

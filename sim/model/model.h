@@ -103,6 +103,13 @@ const char *model_algorithm_warmup_key(const char *full);
  * else the key's own value, as text. */
 char *model_algorithm_warmup_value(const Config *cfg, const char *full);
 
+/* Threads the run may use (default 1; 0 counts as 1). A geo run with the
+ * mesh uses two at most: the events and the trackers (tracker_pipe.h).
+ * Results do not depend on it. Set it before model_run or between
+ * model_run_until calls. */
+void model_set_threads(Model *m, guint threads);
+guint model_threads(const Model *m);
+
 /* [run] warmup in ns (0 = none). */
 SimTime model_warmup(const Model *m);
 /* Run every event at or before min(t, horizon); resumable. */
@@ -113,7 +120,6 @@ void model_run_until(Model *m, SimTime t, ModelProgressFn progress, void *ud);
  * unknown policy or strategy (then nothing changed). At most once. */
 gboolean model_end_warmup(Model *m, const Config *variant, GError **error);
 
-/* The summary, in a fixed order; valid after model_run. (transfer none) */
 /* The summary, in a fixed order; valid after model_run. (transfer none) */
 const ModelScalar *model_scalars(const Model *m, size_t *n);
 /* The time series samples, in time order; (transfer none) */

@@ -45,6 +45,7 @@
 #include "core/rng.h"
 #include "mesh/agent.h"
 #include "model/backend.h"
+#include "model/tracker_pipe.h"
 #include "mesh/tracker.h"
 #include "workload/churn.h"
 #include "workload/traffic.h"
@@ -83,7 +84,8 @@ static const char *const fault_key[FAULT_N_KINDS] = {
     "dc_outage", "partition", "channel_fail", "upload_close", "poison", "edge_outage"};
 #define DC_TICK_NS INT64_C(1000000000)
 
-enum { MAX_CAND = 32, NO_PEER = UINT32_MAX, MAX_SLOTS = 64 };
+enum { MAX_CAND = 32, NO_PEER = UINT32_MAX, MAX_SLOTS = 64, ANSWER_CHUNK = 1024 };
+_Static_assert((int)MAX_CAND <= (int)TRACKER_PIPE_MAX_CAND, "an answer holds MAX_CAND holders");
 
 /* Events that carry an agent's handle or timer id also carry the visitor's
  * session (low 24 bits) above the kind: a visitor's agent is freed when it
@@ -205,8 +207,10 @@ typedef struct EdgeMirror {
 typedef struct Answer {
   uint32_t v, session;
   uint64_t handle;
+  uint64_t ticket;  /* the query's (tracker_pipe.h); 0: no query, no candidates */
   uint32_t n;
   uint32_t next_free;
+  uint8_t idx;      /* the index asked */
   MeshCandidate c[MAX_CAND];
 } Answer;
 
@@ -244,6 +248,7 @@ struct GeoModel {
   uint32_t xfer_free;
   GArray *answers;                 /* Answer; free list */
   uint32_t answer_free;
+  GPtrArray *answer_raw;           /* chunks of ANSWER_CHUNK TrackerPipeAnswer, by answer slot */
   ChurnArrival next_arrival;
   uint32_t online, peak_online;
   uint64_t forgotten;              /* visitors dropped from the returning pools */
@@ -279,7 +284,9 @@ struct GeoModel {
   Dc dc[MAX_DC];
   uint32_t n_dc;
   bool per_dc_index;
-  MeshTracker *trackers[MAX_DC];   /* [0] only when shared */
+  MeshTracker *trackers[MAX_DC];   /* [0] only when shared; touched through pipe */
+  TrackerPipe *pipe;               /* made at the first run_until */
+  gsl_rng *rng_tracker;            /* the trackers' sampling (RNG_SELECTION, entity 1) */
   uint32_t idx_epoch[MAX_DC];
   SimTime *dc_rtt;                 /* [network * n_dc + dc] */
   uint8_t dns_registered;          /* mask of datacenters in DNS */
@@ -336,8 +343,9 @@ static void schedule(GeoModel *g, SimTime at, enum GeoEvent kind, uint32_t a, ui
 
 /* ---- signaling backend ----------------------------------------------------- */
 
-static inline MeshTracker *tracker_of(GeoModel *g, uint32_t idx) {
-  return g->trackers[g->per_dc_index ? idx : 0];
+/* The entry of g->trackers that serves index idx. */
+static inline uint32_t tracker_idx(GeoModel *g, uint32_t idx) {
+  return g->per_dc_index ? idx : 0;
 }
 
 static inline uint8_t index_of_dc(GeoModel *g, uint32_t d) {
@@ -379,7 +387,7 @@ static bool banned(GeoModel *g, uint32_t v, uint32_t idx) {
 static void index_leave(GeoModel *g, uint32_t v) {
   Visitor *x = vis(g, v);
   if (x->idx == NO_DC) return;
-  mesh_tracker_leave(tracker_of(g, x->idx), v);
+  tracker_pipe_leave(g->pipe, tracker_idx(g, x->idx), v);
   x->idx = NO_DC;
 }
 
@@ -392,7 +400,7 @@ static void announce_cached(void *ud, uint64_t obj, uint32_t version, uint64_t s
   AnnounceCtx *a = ud;
   if (!mesh_agent_params_shares(&a->g->agent_params, size)) return; /* not in the mesh */
   Visitor *x = vis(a->g, a->v);
-  mesh_tracker_announce(tracker_of(a->g, x->idx), a->v, obj, version);
+  tracker_pipe_announce(a->g->pipe, tracker_idx(a->g, x->idx), a->v, obj, version);
 }
 
 static void backend_connect(GeoModel *g, uint32_t v, SimTime now);
@@ -471,11 +479,9 @@ static void backend_conn_done(GeoModel *g, uint32_t v, bool ok, SimTime now) {
   dc_signal(g, v, 2);
   g->signaling += 2;
   x->idx = idx;
-  MeshStatus st = mesh_tracker_join(tracker_of(g, idx), v, x->network, x->country);
-  g_assert_true(st == MESH_OK);
+  tracker_pipe_join(g->pipe, tracker_idx(g, idx), v, x->network, x->country);
   if (x->uploads_ok) {
-    st = mesh_tracker_reserve(tracker_of(g, idx), v, mesh_cache_count(x->cache));
-    g_assert_true(st == MESH_OK);
+    tracker_pipe_reserve(g->pipe, tracker_idx(g, idx), v, (uint32_t)mesh_cache_count(x->cache));
     AnnounceCtx ac = {g, v};
     mesh_cache_foreach(x->cache, announce_cached, &ac);
   }
@@ -483,8 +489,7 @@ static void backend_conn_done(GeoModel *g, uint32_t v, bool ok, SimTime now) {
 
 /* Index idx is rebuilt from nothing: its entries and reports are lost. */
 static void index_reset(GeoModel *g, uint32_t idx) {
-  mesh_tracker_free(g->trackers[idx]);
-  g->trackers[idx] = mesh_tracker_new(NULL);
+  tracker_pipe_reset(g->pipe, tracker_idx(g, idx));
   g->idx_epoch[idx]++;
   for (uint32_t v = 0; v < g->visitors->len; v++)
     if (vis(g, v)->idx == idx) vis(g, v)->idx = NO_DC;
@@ -783,6 +788,15 @@ static void on_cache_evict(void *ud, uint64_t obj, uint32_t version, uint64_t si
   if (x->agent && x->online) mesh_agent_evicted(x->agent, obj, version, size);
 }
 
+/* The raw answer of answer slot `slot`: chunks that never move, since the
+ * tracker pipe's worker may be writing into one while slots are added. */
+static TrackerPipeAnswer *answer_raw(GeoModel *g, uint32_t slot) {
+  while (slot / ANSWER_CHUNK >= g->answer_raw->len)
+    g_ptr_array_add(g->answer_raw, g_new(TrackerPipeAnswer, ANSWER_CHUNK));
+  return (TrackerPipeAnswer *)g_ptr_array_index(g->answer_raw, slot / ANSWER_CHUNK) +
+         slot % ANSWER_CHUNK;
+}
+
 static void op_tracker_query(void *ud, uint64_t handle, uint64_t obj, uint32_t version) {
   AgentCtx *c = ud;
   GeoModel *g = c->g;
@@ -806,27 +820,38 @@ static void op_tracker_query(void *ud, uint64_t handle, uint64_t obj, uint32_t v
   a->v = c->v;
   a->session = x->session;
   a->handle = handle;
+  a->n = 0;
+  a->ticket = 0;
   if (!live) {
     /* no session: no candidates, at once (the agent goes to the CDN) */
     g->queries_unsignaled++;
-    a->n = 0;
     cdn_prefetch(g, c->v, obj);
     schedule(g, now, EV_ANSWER, slot, 0);
     return;
   }
-  uint32_t peers[MAX_CAND];
-  MeshTier tiers[MAX_CAND];
-  uint32_t idx = index_of_dc(g, x->dc);
-  size_t n = mesh_tracker_query(tracker_of(g, idx), obj, version, c->v, x->network, x->country,
-                                g->candidates, &g->sel, peers, tiers);
-  size_t kept = 0;
-  for (size_t i = 0; i < n; i++) {
-    Visitor *s = vis(g, peers[i]);
-    if (banned(g, peers[i], idx)) continue;
+  /* The index answers from its state now; the answer event reads it (and
+   * prices the holders as they are then). */
+  a->idx = index_of_dc(g, x->dc);
+  a->ticket = tracker_pipe_query(g->pipe, tracker_idx(g, a->idx), obj, version, c->v, x->network,
+                                 x->country, g->candidates, answer_raw(g, slot));
+  schedule(g, now + dc_signal(g, c->v, 1), EV_ANSWER, slot, 0);
+}
+
+/* The candidates of answer `slot` as its requester receives them: the
+ * holders the index named, but banned ones and those beyond max_rtt. */
+static void answer_candidates(GeoModel *g, uint32_t slot, Answer *a) {
+  tracker_pipe_wait(g->pipe, a->ticket);
+  const TrackerPipeAnswer *raw = answer_raw(g, slot);
+  Visitor *x = vis(g, a->v);
+  uint32_t kept = 0;
+  for (uint32_t i = 0; i < raw->n; i++) {
+    uint32_t peer = raw->peers[i];
+    Visitor *s = vis(g, peer);
+    if (banned(g, peer, a->idx)) continue;
     SimTime r = rtt(g, x->network, s->network);
     if (g->max_rtt > 0 && r > g->max_rtt) continue; /* tiers come best first */
     a->c[kept++] = (MeshCandidate){
-        .peer = peers[i],
+        .peer = peer,
         .network = s->network,
         .country = s->country,
         .rtt_ns = r,
@@ -837,9 +862,7 @@ static void op_tracker_query(void *ud, uint64_t handle, uint64_t obj, uint32_t v
         .recent_failures = 0,
     };
   }
-  a->n = (uint32_t)kept;
-  if (kept == 0) cdn_prefetch(g, c->v, obj); /* the answer sends the request to the CDN */
-  schedule(g, now + dc_signal(g, c->v, 1), EV_ANSWER, slot, 0);
+  a->n = kept;
 }
 
 static void op_announce(void *ud, uint64_t obj, uint32_t version) {
@@ -853,7 +876,7 @@ static void op_announce(void *ud, uint64_t obj, uint32_t version) {
   }
   g->signaling++;
   dc_signal(g, c->v, 1);
-  mesh_tracker_announce(tracker_of(g, x->idx), c->v, obj, version);
+  tracker_pipe_announce(g->pipe, tracker_idx(g, x->idx), c->v, obj, version);
 }
 
 /* A withdrawal lost with a dead session would leave a stale entry until the
@@ -865,7 +888,7 @@ static void op_withdraw(void *ud, uint64_t obj, uint32_t version) {
   if (x->idx == NO_DC) return;
   g->signaling++;
   if (session_live(g, c->v)) dc_signal(g, c->v, 1);
-  mesh_tracker_withdraw(tracker_of(g, x->idx), c->v, obj, version);
+  tracker_pipe_withdraw(g->pipe, tracker_idx(g, x->idx), c->v, obj, version);
 }
 
 static WorldNat nat_of(GeoModel *g, uint32_t v) {
@@ -1720,6 +1743,7 @@ static void summarise_memory(GeoModel *g) {
 }
 
 static void summarise(GeoModel *g) {
+  tracker_pipe_sync(g->pipe); /* the trackers are read below */
   check_invariants(g, true);
   check_edge_mirrors(g);
   Model *b = g->base;
@@ -2261,6 +2285,8 @@ static void *geo_create(Model *base, const Config *cfg, GError **error) {
   g->rng_traffic = rng_stream_new(g->seed, RNG_TRAFFIC, 100);
   g->rng_place = rng_stream_new(g->seed, RNG_PLACEMENT, 0);
   g->rng_sel = rng_stream_new(g->seed, RNG_SELECTION, 0);
+  g->rng_tracker = rng_stream_new(g->seed, RNG_SELECTION, 1);
+  g->pipe = tracker_pipe_new(g->trackers, MAX_DC, rng_mesh_view(g->rng_tracker), false);
   g->rng_net = rng_stream_new(g->seed, RNG_NETWORK, 0);
   g->sel = rng_mesh_view(g->rng_sel);
   uint32_t nc = world_n_countries(g->world);
@@ -2295,6 +2321,7 @@ static void *geo_create(Model *base, const Config *cfg, GError **error) {
   g->xfers = g_array_new(FALSE, TRUE, sizeof(Xfer));
   g->xfer_free = UINT32_MAX;
   g->answers = g_array_new(FALSE, TRUE, sizeof(Answer));
+  g->answer_raw = g_ptr_array_new_with_free_func(g_free);
   g->answer_free = UINT32_MAX;
   g->plt = histogram_new();
   g->plt_nomesh = histogram_new();
@@ -2320,6 +2347,7 @@ fail:
 
 static void geo_destroy(void *impl) {
   GeoModel *g = impl;
+  tracker_pipe_free(g->pipe); /* applies what is pending, stops the worker */
   if (!g) return;
   if (g->visitors) {
     for (uint32_t v = 0; v < g->visitors->len; v++) {
@@ -2337,6 +2365,7 @@ static void geo_destroy(void *impl) {
   }
   if (g->xfers) g_array_free(g->xfers, TRUE);
   if (g->answers) g_array_free(g->answers, TRUE);
+  if (g->answer_raw) g_ptr_array_free(g->answer_raw, TRUE);
   if (g->edges) {
     for (uint32_t e = 0; e < cdn_n_edges(g->cdn); e++) mesh_cache_free(g->edges[e]);
     g_free(g->edges);
@@ -2372,6 +2401,7 @@ static void geo_destroy(void *impl) {
   if (g->rng_traffic) gsl_rng_free(g->rng_traffic);
   if (g->rng_place) gsl_rng_free(g->rng_place);
   if (g->rng_sel) gsl_rng_free(g->rng_sel);
+  if (g->rng_tracker) gsl_rng_free(g->rng_tracker);
   if (g->rng_net) gsl_rng_free(g->rng_net);
   if (g->plt) histogram_free(g->plt);
   if (g->plt_nomesh) histogram_free(g->plt_nomesh);
@@ -2397,9 +2427,11 @@ static void geo_destroy(void *impl) {
 /* Resumable (model.h): the first call schedules the initial events. */
 static void geo_run_until(Model *base, void *impl, SimTime stop, ModelProgressFn progress,
                           void *ud) {
-  (void)base;
   GeoModel *g = impl;
   TrafficChange *chp = &g->pending_change;
+  bool threaded = g->mesh && model_threads(base) > 1;
+  /* the same operations in the same order either way (tracker_pipe.h) */
+  tracker_pipe_set_threaded(g->pipe, threaded);
   if (!g->started) {
     g->started = true;
     churn_next_arrival(g->churn, 0, &g->next_arrival);
@@ -2423,6 +2455,7 @@ static void geo_run_until(Model *base, void *impl, SimTime stop, ModelProgressFn
   SimEvent ev;
   uint64_t until_progress = 1;
   while (engine_pop(g->engine, stop, &ev)) {
+    tracker_pipe_publish(g->pipe); /* the last event's tracker operations */
     SimTime now = ev.at;
     uint32_t kind = ev.kind & KIND_MASK;
     switch ((enum GeoEvent)kind) {
@@ -2466,6 +2499,10 @@ static void geo_run_until(Model *base, void *impl, SimTime stop, ModelProgressFn
       case EV_ANSWER: {
         Answer *a = &g_array_index(g->answers, Answer, ev.a);
         Visitor *x = vis(g, a->v);
+        if (a->ticket) {
+          if (x->online && x->session == a->session) answer_candidates(g, ev.a, a);
+          else tracker_pipe_wait(g->pipe, a->ticket); /* the slot's raw answer is free again */
+        }
         if (x->online && x->session == a->session)
           mesh_agent_on_tracker_answer(x->agent, now, a->handle, a->c, a->n);
         a = &g_array_index(g->answers, Answer, ev.a);

@@ -169,6 +169,33 @@ static void test_readme_keys(void) {
   g_assert_cmpstr(section, ==, out);
 }
 
+/* `run --threads`: the geo day's results do not depend on it (the memory
+ * keys aside: capacities); a negative count is refused. */
+static void test_run_threads(Fixture *f, gconstpointer data) {
+  (void)data;
+  g_autofree char *scn = source_path("scenarios/edgemesh.ini");
+  g_autofree char *outs[2] = {NULL, NULL};
+  for (int t = 0; t < 2; t++) {
+    const char *args[] = {"run", scn, "--quiet", "--no-db", "--threads", t ? "2" : "1",
+                          "--set", "run.duration=30min", "--set", "churn.concurrent=100", NULL};
+    g_autofree char *out = NULL, *err = NULL;
+    g_assert_cmpint(run_meshsim(f->dir, args, &out, &err), ==, 0);
+    g_assert_cmpstr(err, ==, "");
+    g_auto(GStrv) lines = g_strsplit(out, "\n", -1);
+    GString *kept = g_string_new(NULL);
+    for (guint i = 0; lines[i]; i++)
+      if (!g_str_has_prefix(lines[i], "memory_")) g_string_append_printf(kept, "%s\n", lines[i]);
+    outs[t] = g_string_free(kept, FALSE);
+  }
+  g_assert_nonnull(strstr(outs[0], "mesh_fetches: "));
+  g_assert_null(strstr(outs[0], "mesh_fetches: 0\n"));
+  g_assert_cmpstr(outs[0], ==, outs[1]);
+  const char *bad[] = {"run", scn, "--threads", "-1", NULL};
+  g_autofree char *out = NULL, *err = NULL;
+  g_assert_cmpint(run_meshsim(f->dir, bad, &out, &err), ==, 2);
+  g_assert_cmpstr(err, ==, "meshsim run: --threads must be >= 1 (or 0: the number of cores)\n");
+}
+
 int main(int argc, char **argv) {
   g_test_init(&argc, &argv, NULL);
   g_test_add("/cli/bad-input", Fixture, NULL, fx_setup, test_bad_input, fx_teardown);
@@ -178,5 +205,6 @@ int main(int argc, char **argv) {
   g_test_add("/cli/huge-pages", Fixture, NULL, fx_setup, test_huge_pages_same_results,
              fx_teardown);
   g_test_add_func("/cli/readme-keys", test_readme_keys);
+  g_test_add("/cli/run-threads", Fixture, NULL, fx_setup, test_run_threads, fx_teardown);
   return g_test_run();
 }

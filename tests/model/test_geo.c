@@ -183,6 +183,74 @@ static void test_determinism(void) {
   }
 }
 
+static void assert_same_results(const Model *a, const Model *b) {
+  size_t na, nb;
+  const ModelScalar *sa = model_scalars(a, &na);
+  const ModelScalar *sb = model_scalars(b, &nb);
+  g_assert_cmpuint(na, ==, nb);
+  for (size_t i = 0; i < na; i++) {
+    g_assert_cmpstr(sa[i].name, ==, sb[i].name);
+    if (g_str_has_prefix(sa[i].name, "memory_")) continue; /* capacities, not results */
+    if (isnan(sa[i].value)) g_assert_true(isnan(sb[i].value));
+    else g_assert_cmpfloat(sa[i].value, ==, sb[i].value);
+  }
+  const ModelSample *pa = model_samples(a, &na);
+  const ModelSample *pb = model_samples(b, &nb);
+  g_assert_cmpuint(na, ==, nb);
+  for (size_t i = 0; i < na; i++) {
+    g_assert_cmpstr(pa[i].name, ==, pb[i].name);
+    g_assert_cmpfloat(pa[i].t_s, ==, pb[i].t_s);
+    if (isnan(pa[i].value)) g_assert_true(isnan(pb[i].value));
+    else g_assert_cmpfloat(pa[i].value, ==, pb[i].value);
+  }
+}
+
+/* A run on the tracker pipe's worker thread (model_set_threads) gives the
+ * results of the run on one thread: scalars and series, with per-datacenter
+ * indexes rebuilt by a rotation and an outage (the pipe's reset), small
+ * objects kept out of the mesh, and the thread count changed twice in the
+ * middle of a run. */
+static void test_threads_identical(void) {
+  g_autofree char *path =
+      g_build_filename(g_getenv("MESHSIM_SOURCE_DIR"), "scenarios", "edgemesh.ini", NULL);
+  const char *sets[] = {"run.duration=2h",
+                        "churn.concurrent=150",
+                        "tracker.index=per-datacenter",
+                        "tracker.rotation_times=40min",
+                        "faults.dc_outage=B 70min 10min",
+                        "agent.min_object_size=8KB",
+                        NULL};
+  Model *m[3];
+  for (int k = 0; k < 3; k++) {
+    g_autoptr(Config) cfg = model_config_new();
+    g_autoptr(GError) e = NULL;
+    g_assert_true(config_load_file(cfg, path, &e));
+    for (guint i = 0; sets[i]; i++) g_assert_true(config_set_arg(cfg, sets[i], i + 1, &e));
+    m[k] = model_new(cfg, &e);
+    g_assert_no_error(e);
+    if (k == 0) {
+      model_run(m[k], NULL, NULL); /* one thread */
+    } else if (k == 1) {
+      model_set_threads(m[k], 2);
+      g_assert_cmpuint(model_threads(m[k]), ==, 2);
+      model_run(m[k], NULL, NULL);
+    } else {
+      model_set_threads(m[k], 2);
+      model_run_until(m[k], (SimTime)30 * 60 * 1000000000, NULL, NULL);
+      model_set_threads(m[k], 1);
+      model_run_until(m[k], (SimTime)75 * 60 * 1000000000, NULL, NULL);
+      model_set_threads(m[k], 2);
+      model_run(m[k], NULL, NULL);
+    }
+  }
+  g_assert_cmpfloat(scalar(m[0], "mesh_fetches"), >, 1000);
+  g_assert_cmpfloat(scalar(m[0], "tracker_holdings"), >, 0);
+  g_assert_cmpfloat(scalar(m[0], "small_requests"), >, 0);
+  assert_same_results(m[0], m[1]);
+  assert_same_results(m[0], m[2]);
+  for (int k = 0; k < 3; k++) model_free(m[k]);
+}
+
 /* Little's law over days: the mean of the online_peers series equals the
  * configured mean concurrency (M_t/G/inf: the day average does not depend
  * on the diurnal shape). Pages are long (dwell scale 600 s) so that the few
@@ -235,6 +303,7 @@ int main(int argc, char **argv) {
   g_test_add_func("/geo/counterfactual-small-edges", test_counterfactual_small_edges);
   g_test_add_func("/geo/min-object-size", test_min_object_size);
   g_test_add_func("/geo/determinism", test_determinism);
+  g_test_add_func("/geo/threads-identical", test_threads_identical);
   g_test_add_func("/geo/mean-online", test_mean_online);
   g_test_add_func("/geo/footprint", test_footprint);
   return g_test_run();
