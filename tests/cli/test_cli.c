@@ -174,7 +174,7 @@ static void test_readme_keys(void) {
 static void test_run_threads(Fixture *f, gconstpointer data) {
   (void)data;
   g_autofree char *scn = source_path("scenarios/edgemesh.ini");
-  g_autofree char *outs[2] = {NULL, NULL};
+  char *outs[2] = {NULL, NULL};
   for (int t = 0; t < 2; t++) {
     const char *args[] = {"run", scn, "--quiet", "--no-db", "--threads", t ? "2" : "1",
                           "--set", "run.duration=30min", "--set", "churn.concurrent=100", NULL};
@@ -190,6 +190,8 @@ static void test_run_threads(Fixture *f, gconstpointer data) {
   g_assert_nonnull(strstr(outs[0], "mesh_fetches: "));
   g_assert_null(strstr(outs[0], "mesh_fetches: 0\n"));
   g_assert_cmpstr(outs[0], ==, outs[1]);
+  g_free(outs[0]);
+  g_free(outs[1]);
   const char *bad[] = {"run", scn, "--threads", "-1", NULL};
   g_autofree char *out = NULL, *err = NULL;
   g_assert_cmpint(run_meshsim(f->dir, bad, &out, &err), ==, 2);
