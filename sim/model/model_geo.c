@@ -34,7 +34,7 @@
  *       could act on a later visit; the agent ignores stale handles itself.
  * Randomness: RNG_CHURN (arrivals, visits), RNG_TRAFFIC (sites, pages),
  * RNG_CONTENT (catalogue), RNG_PLACEMENT (network, bandwidth draws of a
- * visitor), RNG_SELECTION (tracker sampling, selection), RNG_NETWORK (ICE).
+ * visitor), RNG_SELECTION (selection; entity 1: tracker sampling), RNG_NETWORK (ICE).
  */
 #include "model/model-private.h"
 
@@ -284,8 +284,9 @@ struct GeoModel {
   Dc dc[MAX_DC];
   uint32_t n_dc;
   bool per_dc_index;
-  MeshTracker *trackers[MAX_DC];   /* [0] only when shared; touched through pipe */
-  TrackerPipe *pipe;               /* made at the first run_until */
+  MeshTracker *trackers[MAX_DC];   /* [0] only when shared; changed only through pipe,
+                                      read only after tracker_pipe_sync() */
+  TrackerPipe *pipe;               /* threaded or not at each run_until (model_threads) */
   gsl_rng *rng_tracker;            /* the trackers' sampling (RNG_SELECTION, entity 1) */
   uint32_t idx_epoch[MAX_DC];
   SimTime *dc_rtt;                 /* [network * n_dc + dc] */
@@ -2347,8 +2348,8 @@ fail:
 
 static void geo_destroy(void *impl) {
   GeoModel *g = impl;
-  tracker_pipe_free(g->pipe); /* applies what is pending, stops the worker */
   if (!g) return;
+  tracker_pipe_free(g->pipe); /* applies what is pending, stops the worker */
   if (g->visitors) {
     for (uint32_t v = 0; v < g->visitors->len; v++) {
       Visitor *x = vis(g, v);

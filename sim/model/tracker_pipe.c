@@ -76,6 +76,7 @@ struct TrackerPipe {
 };
 
 static void apply(TrackerPipe *p, const Op *op) {
+  g_assert(op->idx < p->n || op->kind == OP_STOP);
   MeshTracker *t = op->kind == OP_RESET ? NULL : p->trackers[op->idx];
   switch ((OpKind)op->kind) {
     case OP_JOIN: {
