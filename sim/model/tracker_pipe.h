@@ -11,7 +11,8 @@
  * query (it is nearly always done by then). The trackers see the same
  * operations in the same order with or without the worker, and a query
  * draws only from the pipe's own random stream, so a run's results do not
- * depend on the thread count (tests/model/test_tracker_pipe.c checks it).
+ * depend on the thread count (tests/model/test_tracker_pipe.c: the pipe
+ * against direct calls; /geo/threads-identical: whole runs).
  *
  * Only the model's thread calls these functions. The trackers themselves
  * may be touched by the model only after tracker_pipe_sync().
