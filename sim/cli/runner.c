@@ -174,9 +174,10 @@ static RunRecord *execute_model(Model *model, const Config *cfg, const char *nam
 }
 
 RunRecord *runner_execute(const Config *cfg, const char *name, guint replication,
-                          ModelProgressFn progress, void *ud, GError **error) {
+                          guint threads, ModelProgressFn progress, void *ud, GError **error) {
   g_autoptr(Model) model = model_new(cfg, error);
   if (!model) return NULL;
+  model_set_threads(model, threads);
   return execute_model(model, cfg, name, replication, progress, ud);
 }
 
@@ -241,12 +242,14 @@ void runner_job_free(RunnerJob *job) {
 
 typedef struct Pool {
   GAsyncQueue *finished;           /* of RunnerJob* */
+  guint threads;                   /* per run: the cores the workers leave */
 } Pool;
 
 static void pool_work(gpointer data, gpointer user_data) {
   RunnerJob *job = data;
   Pool *p = user_data;
-  job->rec = runner_execute(job->cfg, job->name, job->replication, NULL, NULL, &job->error);
+  job->rec = runner_execute(job->cfg, job->name, job->replication, p->threads, NULL, NULL,
+                            &job->error);
   g_async_queue_push(p->finished, job);
 }
 
@@ -254,7 +257,9 @@ void runner_execute_all(GPtrArray *jobs, guint n_workers, RunnerDoneFn done, voi
   if (jobs->len == 0) return;
   if (n_workers == 0) n_workers = g_get_num_processors();
   if (n_workers > jobs->len) n_workers = jobs->len;
-  Pool p = {g_async_queue_new()};
+  /* fewer runs at once than cores: each may use the rest (a geo run uses
+   * two, tracker_pipe.h) */
+  Pool p = {g_async_queue_new(), MAX(1u, g_get_num_processors() / n_workers)};
   GThreadPool *pool = g_thread_pool_new(pool_work, &p, (gint)n_workers, FALSE, NULL);
   g_assert_nonnull(pool); /* non-exclusive pools cannot fail to be created */
   for (guint i = 0; i < jobs->len; i++) g_thread_pool_push(pool, g_ptr_array_index(jobs, i), NULL);

@@ -36,9 +36,11 @@ char *runner_scenario_name(const Config *cfg, const char *scenario_path);
  * collect everything of the run into a RunRecord: scenario name and text,
  * seed ([run] seed) and `replication`, build, wall time, scalars, series,
  * the latency histogram. NULL + error if the model refuses the config.
- * Thread-safe: parallel calls on different configs share nothing. */
+ * Thread-safe: parallel calls on different configs share nothing. The
+ * run may use `threads` threads (model_set_threads; results do not depend
+ * on it). */
 RunRecord *runner_execute(const Config *cfg, const char *name, guint replication,
-                          ModelProgressFn progress, void *ud, GError **error);
+                          guint threads, ModelProgressFn progress, void *ud, GError **error);
 
 /* (transfer full) The concrete config of one run of a sweep, compare or
  * check: every key `base` sets, with its origin, except the keys that only
@@ -72,7 +74,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(RunnerJob, runner_job_free)
 typedef void (*RunnerDoneFn)(RunnerJob *job, void *ud);
 
 /* Run jobs (RunnerJob*) on n_workers threads (GThreadPool; 0 = number of
- * cores); `done` sees each job as it finishes. Results do not depend on
+ * cores); `done` sees each job as it finishes. With fewer workers than
+ * cores each run may use cores / workers threads. Results do not depend on
  * n_workers: each run only depends on its own config. */
 void runner_execute_all(GPtrArray *jobs, guint n_workers, RunnerDoneFn done, void *ud);
 

@@ -119,7 +119,7 @@ static void serve_job(const char *msg, int len) {
       ok = FALSE;
   }
   const char *name = get_str(&c);
-  g_autoptr(RunRecord) rec = ok ? runner_execute(cfg, name, rep, NULL, NULL, &err) : NULL;
+  g_autoptr(RunRecord) rec = ok ? runner_execute(cfg, name, rep, 1, NULL, NULL, &err) : NULL;
   if (!rec) {
     send_done(index, 1, err->message, strlen(err->message));
     return;

@@ -235,9 +235,34 @@ static void test_report_capacity(Fixture *f, gconstpointer data) {
   g_assert_cmpint(run_meshsim(f->dir, badk, &out, &err), ==, 2);
 }
 
+/* A geo sweep: with --jobs 1 each run gets the machine's cores (the
+ * tracker on a second thread), with --jobs 2 one each on a 2-core
+ * machine; the stored scalars are the same. */
+static void test_geo_jobs_identical(Fixture *f, gconstpointer data) {
+  (void)data;
+  g_autofree char *scn = source_path("scenarios/edgemesh.ini");
+  char *dbs[2] = {NULL, NULL};
+  for (int j = 0; j < 2; j++) {
+    dbs[j] = g_build_filename(f->dir, j ? "g2.db" : "g1.db", NULL);
+    const char *args[] = {"sweep", scn, "--set", "run.duration=20min", "--set",
+                          "churn.concurrent=60", "--set", "traffic.pages=500", "--set",
+                          "selection.candidates=2,8", "--jobs", j ? "2" : "1", "--quiet",
+                          "--out", dbs[j], NULL};
+    g_autofree char *out = NULL, *err = NULL;
+    g_assert_cmpint(run_meshsim(f->dir, args, &out, &err), ==, 0);
+  }
+  g_autofree char *d1 = db_dump(dbs[0], scalar_sql), *d2 = db_dump(dbs[1], scalar_sql);
+  g_assert_nonnull(strstr(d1, "mesh_fetches"));
+  g_assert_cmpstr(d1, ==, d2);
+  g_free(dbs[0]);
+  g_free(dbs[1]);
+}
+
 int main(int argc, char **argv) {
   g_test_init(&argc, &argv, NULL);
   g_test_add("/sweep/jobs-identical", Fixture, NULL, fx_setup, test_jobs_identical, fx_teardown);
+  g_test_add("/sweep/geo-jobs-identical", Fixture, NULL, fx_setup, test_geo_jobs_identical,
+             fx_teardown);
   g_test_add("/sweep/resume", Fixture, NULL, fx_setup, test_resume, fx_teardown);
   g_test_add("/sweep/kill-resume", Fixture, NULL, fx_setup, test_kill_resume, fx_teardown);
   g_test_add("/sweep/bad-input", Fixture, NULL, fx_setup, test_bad_input, fx_teardown);

@@ -197,9 +197,9 @@ static void test_fork_equals_scratch(void) {
   g_assert_no_error(e);
   g_assert_cmpuint(got.n, ==, 2);
   /* B's job config is B with A's warm-up algorithm: from scratch it gives the same */
-  g_autoptr(RunRecord) ra = runner_execute(a, "A", 0, NULL, NULL, &e);
+  g_autoptr(RunRecord) ra = runner_execute(a, "A", 0, 1, NULL, NULL, &e);
   g_assert_no_error(e);
-  g_autoptr(RunRecord) rb = runner_execute(bs, "B", 0, NULL, NULL, &e);
+  g_autoptr(RunRecord) rb = runner_execute(bs, "B", 0, 1, NULL, NULL, &e);
   g_assert_no_error(e);
   const RunRecord *scratch[2] = {ra, rb};
   for (guint v = 0; v < 2; v++) {
