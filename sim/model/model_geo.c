@@ -344,11 +344,8 @@ static void schedule(GeoModel *g, SimTime at, enum GeoEvent kind, uint32_t a, ui
 
 /* ---- signaling backend ----------------------------------------------------- */
 
-/* The entry of g->trackers that serves index idx. */
-static inline uint32_t tracker_idx(GeoModel *g, uint32_t idx) {
-  return g->per_dc_index ? idx : 0;
-}
-
+/* The index datacenter d serves; an index id is also its tracker's entry
+ * in g->trackers (0 when shared). */
 static inline uint8_t index_of_dc(GeoModel *g, uint32_t d) {
   return g->per_dc_index ? (uint8_t)d : 0;
 }
@@ -388,7 +385,7 @@ static bool banned(GeoModel *g, uint32_t v, uint32_t idx) {
 static void index_leave(GeoModel *g, uint32_t v) {
   Visitor *x = vis(g, v);
   if (x->idx == NO_DC) return;
-  tracker_pipe_leave(g->pipe, tracker_idx(g, x->idx), v);
+  tracker_pipe_leave(g->pipe, x->idx, v);
   x->idx = NO_DC;
 }
 
@@ -401,7 +398,7 @@ static void announce_cached(void *ud, uint64_t obj, uint32_t version, uint64_t s
   AnnounceCtx *a = ud;
   if (!mesh_agent_params_shares(&a->g->agent_params, size)) return; /* not in the mesh */
   Visitor *x = vis(a->g, a->v);
-  tracker_pipe_announce(a->g->pipe, tracker_idx(a->g, x->idx), a->v, obj, version);
+  tracker_pipe_announce(a->g->pipe, x->idx, a->v, obj, version);
 }
 
 static void backend_connect(GeoModel *g, uint32_t v, SimTime now);
@@ -480,9 +477,9 @@ static void backend_conn_done(GeoModel *g, uint32_t v, bool ok, SimTime now) {
   dc_signal(g, v, 2);
   g->signaling += 2;
   x->idx = idx;
-  tracker_pipe_join(g->pipe, tracker_idx(g, idx), v, x->network, x->country);
+  tracker_pipe_join(g->pipe, idx, v, x->network, x->country);
   if (x->uploads_ok) {
-    tracker_pipe_reserve(g->pipe, tracker_idx(g, idx), v, (uint32_t)mesh_cache_count(x->cache));
+    tracker_pipe_reserve(g->pipe, idx, v, (uint32_t)mesh_cache_count(x->cache));
     AnnounceCtx ac = {g, v};
     mesh_cache_foreach(x->cache, announce_cached, &ac);
   }
@@ -490,7 +487,7 @@ static void backend_conn_done(GeoModel *g, uint32_t v, bool ok, SimTime now) {
 
 /* Index idx is rebuilt from nothing: its entries and reports are lost. */
 static void index_reset(GeoModel *g, uint32_t idx) {
-  tracker_pipe_reset(g->pipe, tracker_idx(g, idx));
+  tracker_pipe_reset(g->pipe, idx);
   g->idx_epoch[idx]++;
   for (uint32_t v = 0; v < g->visitors->len; v++)
     if (vis(g, v)->idx == idx) vis(g, v)->idx = NO_DC;
@@ -833,7 +830,7 @@ static void op_tracker_query(void *ud, uint64_t handle, uint64_t obj, uint32_t v
   /* The index answers from its state now; the answer event reads it (and
    * prices the holders as they are then). */
   a->idx = index_of_dc(g, x->dc);
-  a->ticket = tracker_pipe_query(g->pipe, tracker_idx(g, a->idx), obj, version, c->v, x->network,
+  a->ticket = tracker_pipe_query(g->pipe, a->idx, obj, version, c->v, x->network,
                                  x->country, g->candidates, answer_raw(g, slot));
   schedule(g, now + dc_signal(g, c->v, 1), EV_ANSWER, slot, 0);
 }
@@ -877,7 +874,7 @@ static void op_announce(void *ud, uint64_t obj, uint32_t version) {
   }
   g->signaling++;
   dc_signal(g, c->v, 1);
-  tracker_pipe_announce(g->pipe, tracker_idx(g, x->idx), c->v, obj, version);
+  tracker_pipe_announce(g->pipe, x->idx, c->v, obj, version);
 }
 
 /* A withdrawal lost with a dead session would leave a stale entry until the
@@ -889,7 +886,7 @@ static void op_withdraw(void *ud, uint64_t obj, uint32_t version) {
   if (x->idx == NO_DC) return;
   g->signaling++;
   if (session_live(g, c->v)) dc_signal(g, c->v, 1);
-  tracker_pipe_withdraw(g->pipe, tracker_idx(g, x->idx), c->v, obj, version);
+  tracker_pipe_withdraw(g->pipe, x->idx, c->v, obj, version);
 }
 
 static WorldNat nat_of(GeoModel *g, uint32_t v) {
