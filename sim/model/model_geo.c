@@ -84,7 +84,7 @@ static const char *const fault_key[FAULT_N_KINDS] = {
     "dc_outage", "partition", "channel_fail", "upload_close", "poison", "edge_outage"};
 #define DC_TICK_NS INT64_C(1000000000)
 
-enum { MAX_CAND = 32, NO_PEER = UINT32_MAX, MAX_SLOTS = 64, ANSWER_CHUNK = 1024 };
+enum { MAX_CAND = 32, NO_PEER = UINT32_MAX, MAX_SLOTS = 64, ANSWER_CHUNK = 256 };
 _Static_assert((int)MAX_CAND <= (int)TRACKER_PIPE_MAX_CAND, "an answer holds MAX_CAND holders");
 
 /* Events that carry an agent's handle or timer id also carry the visitor's
@@ -211,6 +211,7 @@ typedef struct Answer {
   uint32_t n;
   uint32_t next_free;
   uint8_t idx;      /* the index asked */
+  TrackerPipeAnswer raw; /* the index's answer, written by the tracker pipe */
   MeshCandidate c[MAX_CAND];
 } Answer;
 
@@ -246,9 +247,10 @@ struct GeoModel {
                                       for per-sample scans that only sum over them */
   GArray *xfers;                   /* Xfer; free list through next_free */
   uint32_t xfer_free;
-  GArray *answers;                 /* Answer; free list */
-  uint32_t answer_free;
-  GPtrArray *answer_raw;           /* chunks of ANSWER_CHUNK TrackerPipeAnswer, by answer slot */
+  /* Answer slots, in chunks of ANSWER_CHUNK that never move (the tracker
+   * pipe's worker may be writing a raw answer while slots are added) */
+  GPtrArray *answers;
+  uint32_t n_answers, answer_free;   /* slots made; free list */
   ChurnArrival next_arrival;
   uint32_t online, peak_online;
   uint64_t forgotten;              /* visitors dropped from the returning pools */
@@ -786,13 +788,18 @@ static void on_cache_evict(void *ud, uint64_t obj, uint32_t version, uint64_t si
   if (x->agent && x->online) mesh_agent_evicted(x->agent, obj, version, size);
 }
 
-/* The raw answer of answer slot `slot`: chunks that never move, since the
- * tracker pipe's worker may be writing into one while slots are added. */
-static TrackerPipeAnswer *answer_raw(GeoModel *g, uint32_t slot) {
-  while (slot / ANSWER_CHUNK >= g->answer_raw->len)
-    g_ptr_array_add(g->answer_raw, g_new(TrackerPipeAnswer, ANSWER_CHUNK));
-  return (TrackerPipeAnswer *)g_ptr_array_index(g->answer_raw, slot / ANSWER_CHUNK) +
-         slot % ANSWER_CHUNK;
+static inline Answer *answer_at(GeoModel *g, uint32_t slot) {
+  return (Answer *)g_ptr_array_index(g->answers, slot / ANSWER_CHUNK) + slot % ANSWER_CHUNK;
+}
+
+static uint32_t answer_alloc(GeoModel *g) {
+  uint32_t slot = g->answer_free;
+  if (slot != UINT32_MAX) {
+    g->answer_free = answer_at(g, slot)->next_free;
+    return slot;
+  }
+  if (g->n_answers % ANSWER_CHUNK == 0) g_ptr_array_add(g->answers, g_new(Answer, ANSWER_CHUNK));
+  return g->n_answers++;
 }
 
 static void op_tracker_query(void *ud, uint64_t handle, uint64_t obj, uint32_t version) {
@@ -806,15 +813,8 @@ static void op_tracker_query(void *ud, uint64_t handle, uint64_t obj, uint32_t v
     return;
   }
   g->signaling += 2;
-  uint32_t slot;
-  if (g->answer_free != UINT32_MAX) {
-    slot = g->answer_free;
-    g->answer_free = g_array_index(g->answers, Answer, slot).next_free;
-  } else {
-    slot = g->answers->len;
-    g_array_set_size(g->answers, slot + 1);
-  }
-  Answer *a = &g_array_index(g->answers, Answer, slot);
+  uint32_t slot = answer_alloc(g);
+  Answer *a = answer_at(g, slot);
   a->v = c->v;
   a->session = x->session;
   a->handle = handle;
@@ -830,16 +830,15 @@ static void op_tracker_query(void *ud, uint64_t handle, uint64_t obj, uint32_t v
   /* The index answers from its state now; the answer event reads it (and
    * prices the holders as they are then). */
   a->idx = index_of_dc(g, x->dc);
-  a->ticket = tracker_pipe_query(g->pipe, a->idx, obj, version, c->v, x->network,
-                                 x->country, g->candidates, answer_raw(g, slot));
+  a->ticket = tracker_pipe_query(g->pipe, a->idx, obj, version, c->v, x->network, x->country,
+                                 g->candidates, &a->raw);
   schedule(g, now + dc_signal(g, c->v, 1), EV_ANSWER, slot, 0);
 }
 
-/* The candidates of answer `slot` as its requester receives them: the
+/* The candidates of a written answer as its requester receives them: the
  * holders the index named, but banned ones and those beyond max_rtt. */
-static void answer_candidates(GeoModel *g, uint32_t slot, Answer *a) {
-  tracker_pipe_wait(g->pipe, a->ticket);
-  const TrackerPipeAnswer *raw = answer_raw(g, slot);
+static void answer_candidates(GeoModel *g, Answer *a) {
+  const TrackerPipeAnswer *raw = &a->raw;
   Visitor *x = vis(g, a->v);
   uint32_t kept = 0;
   for (uint32_t i = 0; i < raw->n; i++) {
@@ -1723,7 +1722,7 @@ static void summarise_memory(GeoModel *g) {
   for (uint32_t i = 0; i < MAX_DC; i++)
     if (g->trackers[i]) tracker += mesh_tracker_memory_bytes(g->trackers[i]);
   size_t transfers =
-      (size_t)g->xfers->len * sizeof(Xfer) + (size_t)g->answers->len * sizeof(Answer);
+      (size_t)g->xfers->len * sizeof(Xfer) + (size_t)g->n_answers * sizeof(Answer);
   size_t events = engine_memory_bytes(g->engine), cdn = 0;
   for (uint32_t e = 0; e < cdn_n_edges(g->cdn); e++) cdn += mesh_cache_memory(g->edges[e]);
   Model *b = g->base;
@@ -2318,8 +2317,7 @@ static void *geo_create(Model *base, const Config *cfg, GError **error) {
   g->online_ids = g_array_new(FALSE, FALSE, sizeof(uint32_t));
   g->xfers = g_array_new(FALSE, TRUE, sizeof(Xfer));
   g->xfer_free = UINT32_MAX;
-  g->answers = g_array_new(FALSE, TRUE, sizeof(Answer));
-  g->answer_raw = g_ptr_array_new_with_free_func(g_free);
+  g->answers = g_ptr_array_new_with_free_func(g_free);
   g->answer_free = UINT32_MAX;
   g->plt = histogram_new();
   g->plt_nomesh = histogram_new();
@@ -2362,8 +2360,7 @@ static void geo_destroy(void *impl) {
     g_array_free(g->visitors, TRUE);
   }
   if (g->xfers) g_array_free(g->xfers, TRUE);
-  if (g->answers) g_array_free(g->answers, TRUE);
-  if (g->answer_raw) g_ptr_array_free(g->answer_raw, TRUE);
+  if (g->answers) g_ptr_array_free(g->answers, TRUE);
   if (g->edges) {
     for (uint32_t e = 0; e < cdn_n_edges(g->cdn); e++) mesh_cache_free(g->edges[e]);
     g_free(g->edges);
@@ -2495,15 +2492,13 @@ static void geo_run_until(Model *base, void *impl, SimTime stop, ModelProgressFn
         break;
       }
       case EV_ANSWER: {
-        Answer *a = &g_array_index(g->answers, Answer, ev.a);
+        Answer *a = answer_at(g, ev.a);
         Visitor *x = vis(g, a->v);
-        if (a->ticket) {
-          if (x->online && x->session == a->session) answer_candidates(g, ev.a, a);
-          else tracker_pipe_wait(g->pipe, a->ticket); /* the slot's raw answer is free again */
-        }
-        if (x->online && x->session == a->session)
-          mesh_agent_on_tracker_answer(x->agent, now, a->handle, a->c, a->n);
-        a = &g_array_index(g->answers, Answer, ev.a);
+        bool heard = x->online && x->session == a->session;
+        /* written before the slot is read or given back */
+        if (a->ticket) tracker_pipe_wait(g->pipe, a->ticket);
+        if (a->ticket && heard) answer_candidates(g, a);
+        if (heard) mesh_agent_on_tracker_answer(x->agent, now, a->handle, a->c, a->n);
         a->next_free = g->answer_free;
         g->answer_free = ev.a;
         break;
