@@ -117,26 +117,31 @@ static void apply(TrackerPipe *p, const Op *op) {
   }
 }
 
+/* The worker's wait for ops beyond `done`: spin SPINS polls, then sleep
+ * until woken or SLEEP_US pass, and poll again. Returns the new head. */
+static uint64_t await_ops(TrackerPipe *p, uint64_t done) {
+  uint64_t head;
+  for (unsigned spins = 0;
+       (head = atomic_load_explicit(&p->head, memory_order_acquire)) == done; spins++) {
+    if (spins < SPINS) {
+      cpu_relax();
+      continue;
+    }
+    g_mutex_lock(&p->mu);
+    atomic_store(&p->sleeping, 1);
+    if (atomic_load(&p->head) == done)
+      g_cond_wait_until(&p->cond, &p->mu, g_get_monotonic_time() + SLEEP_US);
+    atomic_store(&p->sleeping, 0);
+    g_mutex_unlock(&p->mu);
+  }
+  return head;
+}
+
 static gpointer worker(gpointer data) {
   TrackerPipe *p = data;
   uint64_t done = atomic_load_explicit(&p->done, memory_order_relaxed), head = done;
   for (;;) {
-    if (done == head) {
-      unsigned spins = 0;
-      while ((head = atomic_load_explicit(&p->head, memory_order_acquire)) == done) {
-        if (++spins < SPINS) {
-          cpu_relax();
-          continue;
-        }
-        g_mutex_lock(&p->mu);
-        atomic_store(&p->sleeping, 1);
-        while ((head = atomic_load(&p->head)) == done)
-          g_cond_wait_until(&p->cond, &p->mu, g_get_monotonic_time() + SLEEP_US);
-        atomic_store(&p->sleeping, 0);
-        g_mutex_unlock(&p->mu);
-        break;
-      }
-    }
+    if (done == head) head = await_ops(p, done);
     const Op *op = &p->ring[done & RING_MASK];
     /* start loading a later op's key while this one is applied */
     if (done + PREFETCH_AHEAD < head) {
