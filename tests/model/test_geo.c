@@ -22,7 +22,8 @@ static double scalar(const Model *m, const char *name) {
   return NAN;
 }
 
-static Model *run_geo(const char *const *sets) {
+/* The default scenario with the --set style overrides `sets`, not run. */
+static Model *new_geo(const char *const *sets) {
   g_autofree char *path =
       g_build_filename(g_getenv("MESHSIM_SOURCE_DIR"), "scenarios", "edgemesh.ini", NULL);
   g_autoptr(Config) cfg = model_config_new();
@@ -34,6 +35,11 @@ static Model *run_geo(const char *const *sets) {
   }
   Model *m = model_new(cfg, &e);
   g_assert_no_error(e);
+  return m;
+}
+
+static Model *run_geo(const char *const *sets) {
+  Model *m = new_geo(sets);
   model_run(m, NULL, NULL);
   return m;
 }
@@ -203,8 +209,6 @@ static void test_determinism(void) {
  * objects kept out of the mesh, and the thread count changed twice in the
  * middle of a run. */
 static void test_threads_identical(void) {
-  g_autofree char *path =
-      g_build_filename(g_getenv("MESHSIM_SOURCE_DIR"), "scenarios", "edgemesh.ini", NULL);
   const char *sets[] = {"run.duration=2h",
                         "churn.concurrent=150",
                         "tracker.index=per-datacenter",
@@ -214,12 +218,7 @@ static void test_threads_identical(void) {
                         NULL};
   Model *m[3];
   for (int k = 0; k < 3; k++) {
-    g_autoptr(Config) cfg = model_config_new();
-    g_autoptr(GError) e = NULL;
-    g_assert_true(config_load_file(cfg, path, &e));
-    for (guint i = 0; sets[i]; i++) g_assert_true(config_set_arg(cfg, sets[i], i + 1, &e));
-    m[k] = model_new(cfg, &e);
-    g_assert_no_error(e);
+    m[k] = new_geo(sets);
     if (k == 0) {
       model_run(m[k], NULL, NULL); /* one thread */
     } else if (k == 1) {
