@@ -379,7 +379,8 @@ void mesh_cache_foreach(const MeshCache *c,
                         void *ud) {
   if (c->is_parked) { /* the list is the chains in index order */
     prefetch_slabs(c);
-    for (const MeshCacheEntry *e = c->ix.parked; e; e = e->hnext) fn(ud, e->obj, e->version, e->size);
+    for (const MeshCacheEntry *e = c->ix.parked; e; e = e->hnext)
+      fn(ud, e->obj, e->version, e->size);
     return;
   }
   if (!c->log2_buckets) return;
