@@ -75,6 +75,16 @@ void mesh_tracker_withdraw(MeshTracker *t, uint32_t peer, uint64_t obj, uint32_t
  * tracker does not hold. */
 void mesh_tracker_prefetch(const MeshTracker *t, uint64_t obj, uint32_t version,
                            uint32_t network, uint32_t country);
+/* The same hint in two steps for a caller further ahead (a queue of
+ * operations): _key starts loading the key's index slot and the peer, whose
+ * record is then read without a wait; _holding, some operations later (when
+ * they are in the CPU caches), what an announce or a withdraw of the peer
+ * reads next: the key, the peer's slot for it and its groups for the peer's
+ * network and country. Change nothing; harmless for any key and peer. */
+void mesh_tracker_prefetch_key(const MeshTracker *t, uint64_t obj, uint32_t version,
+                               uint32_t peer);
+void mesh_tracker_prefetch_holding(const MeshTracker *t, uint64_t obj, uint32_t version,
+                                   uint32_t peer);
 
 /* Up to k holders of (obj, version), excluding the requester, best tier
  * first: all of them from the requester's network if that tier has no more

@@ -40,6 +40,7 @@
 
 #include <gsl/gsl_randist.h>
 #include <math.h>
+#include <stdalign.h>
 #include <string.h>
 
 #include "core/rng.h"
@@ -798,7 +799,7 @@ static uint32_t answer_alloc(GeoModel *g) {
     g->answer_free = answer_at(g, slot)->next_free;
     return slot;
   }
-  if (g->n_answers % ANSWER_CHUNK == 0) g_ptr_array_add(g->answers, g_new(Answer, ANSWER_CHUNK));
+  if (g->n_answers % ANSWER_CHUNK == 0) g_ptr_array_add(g->answers, g_aligned_alloc(ANSWER_CHUNK, sizeof(Answer), alignof(Answer)));
   return g->n_answers++;
 }
 
@@ -841,6 +842,12 @@ static void answer_candidates(GeoModel *g, Answer *a) {
   const TrackerPipeAnswer *raw = &a->raw;
   Visitor *x = vis(g, a->v);
   uint32_t kept = 0;
+  for (uint32_t i = 0; i < raw->n; i++) {
+    const Visitor *s = vis(g, raw->peers[i]);
+    __builtin_prefetch(&s->network);
+    __builtin_prefetch(&s->uploads_ok);
+    __builtin_prefetch(&s->reports[a->idx]);
+  }
   for (uint32_t i = 0; i < raw->n; i++) {
     uint32_t peer = raw->peers[i];
     Visitor *s = vis(g, peer);
@@ -2317,7 +2324,7 @@ static void *geo_create(Model *base, const Config *cfg, GError **error) {
   g->online_ids = g_array_new(FALSE, FALSE, sizeof(uint32_t));
   g->xfers = g_array_new(FALSE, TRUE, sizeof(Xfer));
   g->xfer_free = UINT32_MAX;
-  g->answers = g_ptr_array_new_with_free_func(g_free);
+  g->answers = g_ptr_array_new_with_free_func(g_aligned_free);
   g->answer_free = UINT32_MAX;
   g->plt = histogram_new();
   g->plt_nomesh = histogram_new();
@@ -2496,7 +2503,7 @@ static void geo_run_until(Model *base, void *impl, SimTime stop, ModelProgressFn
         Visitor *x = vis(g, a->v);
         bool heard = x->online && x->session == a->session;
         /* written before the slot is read or given back */
-        if (a->ticket) tracker_pipe_wait(g->pipe, a->ticket);
+        if (a->ticket) tracker_pipe_wait_answer(g->pipe, &a->raw, a->ticket);
         if (a->ticket && heard) answer_candidates(g, a);
         if (heard) mesh_agent_on_tracker_answer(x->agent, now, a->handle, a->c, a->n);
         a->next_free = g->answer_free;

@@ -33,7 +33,8 @@ enum {
   SPINS = 2048,       /* empty polls (a pause each) before the worker sleeps */
   WAIT_SPINS = 4096,  /* polls before a waiting model yields its core */
   SLEEP_US = 200,     /* a sleeping worker's longest nap */
-  PREFETCH_AHEAD = 3, /* the op whose tracker slots the worker starts loading */
+  PREFETCH_FAR = 8,   /* the op whose key slot the worker starts loading */
+  PREFETCH_NEAR = 3,  /* the op whose holding and groups it starts loading */
 };
 
 typedef enum OpKind {
@@ -75,7 +76,8 @@ struct TrackerPipe {
   alignas(64) _Atomic int sleeping;
 };
 
-static void apply(TrackerPipe *p, const Op *op) {
+/* ticket: the op's (its answer carries it) */
+static void apply(TrackerPipe *p, const Op *op, uint64_t ticket) {
   g_assert(op->idx < p->n || op->kind == OP_STOP);
   MeshTracker *t = op->kind == OP_RESET ? NULL : p->trackers[op->idx];
   switch ((OpKind)op->kind) {
@@ -110,6 +112,7 @@ static void apply(TrackerPipe *p, const Op *op) {
                                     op->k, &p->rng, a->peers, tiers);
       for (size_t i = 0; i < n; i++) a->tiers[i] = (uint8_t)tiers[i];
       a->n = (uint32_t)n;
+      atomic_store_explicit(&a->ticket, ticket, memory_order_release);
       break;
     }
     case OP_STOP:
@@ -143,15 +146,23 @@ static gpointer worker(gpointer data) {
   for (;;) {
     if (done == head) head = await_ops(p, done);
     const Op *op = &p->ring[done & RING_MASK];
-    /* start loading a later op's key while this one is applied */
-    if (done + PREFETCH_AHEAD < head) {
-      const Op *nx = &p->ring[(done + PREFETCH_AHEAD) & RING_MASK];
+    /* start loading later ops' slots while this one is applied: the key's
+     * index slot PREFETCH_FAR ahead, what it leads to PREFETCH_NEAR ahead */
+    if (done + PREFETCH_FAR < head) {
+      const Op *nx = &p->ring[(done + PREFETCH_FAR) & RING_MASK];
       if (nx->kind == OP_QUERY || nx->kind == OP_ANNOUNCE || nx->kind == OP_WITHDRAW)
+        mesh_tracker_prefetch_key(p->trackers[nx->idx], nx->obj, nx->version, nx->peer);
+    }
+    if (done + PREFETCH_NEAR < head) {
+      const Op *nx = &p->ring[(done + PREFETCH_NEAR) & RING_MASK];
+      if (nx->kind == OP_QUERY)
         mesh_tracker_prefetch(p->trackers[nx->idx], nx->obj, nx->version, nx->network,
                               nx->country);
+      else if (nx->kind == OP_ANNOUNCE || nx->kind == OP_WITHDRAW)
+        mesh_tracker_prefetch_holding(p->trackers[nx->idx], nx->obj, nx->version, nx->peer);
     }
     bool stop = op->kind == OP_STOP;
-    apply(p, op);
+    apply(p, op, done + 1);
     atomic_store_explicit(&p->done, ++done, memory_order_release);
     if (stop) return NULL;
   }
@@ -236,7 +247,7 @@ static Op *next_op(TrackerPipe *p) {
 /* Issue op: apply it now or hand it to the worker. Returns its ticket. */
 static uint64_t issue(TrackerPipe *p, Op op) {
   if (!p->threaded) {
-    apply(p, &op);
+    apply(p, &op, p->tail + 1);
     p->published = p->done_seen = ++p->tail;
     return p->tail;
   }
@@ -280,6 +291,8 @@ uint64_t tracker_pipe_query(TrackerPipe *p, uint32_t idx, uint64_t obj, uint32_t
                             uint32_t requester, uint32_t network, uint32_t country, uint32_t k,
                             TrackerPipeAnswer *out) {
   g_assert_true(k <= TRACKER_PIPE_MAX_CAND);
+  /* below every ticket to come, whatever the slot held */
+  atomic_store_explicit(&out->ticket, 0, memory_order_relaxed);
   return issue(p, (Op){.kind = OP_QUERY, .idx = (uint8_t)idx, .k = (uint8_t)k, .peer = requester,
                        .obj = obj, .version = version, .network = network, .country = country,
                        .out = out});
@@ -288,6 +301,14 @@ uint64_t tracker_pipe_query(TrackerPipe *p, uint32_t idx, uint64_t obj, uint32_t
 void tracker_pipe_wait(TrackerPipe *p, uint64_t ticket) {
   if (p->done_seen >= ticket) return; /* known done */
   wait_done(p, ticket);
+}
+
+void tracker_pipe_wait_answer(TrackerPipe *p, const TrackerPipeAnswer *out, uint64_t ticket) {
+  if (atomic_load_explicit(&out->ticket, memory_order_acquire) == ticket) return;
+  tracker_pipe_publish(p); /* the query may not be visible yet */
+  for (unsigned spins = 0; atomic_load_explicit(&out->ticket, memory_order_acquire) != ticket;)
+    if (++spins < WAIT_SPINS) cpu_relax();
+    else sched_yield();
 }
 
 void tracker_pipe_sync(TrackerPipe *p) { tracker_pipe_wait(p, p->tail); }

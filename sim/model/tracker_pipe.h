@@ -20,6 +20,8 @@
 #ifndef MODEL_TRACKER_PIPE_H
 #define MODEL_TRACKER_PIPE_H
 
+#include <stdalign.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -28,8 +30,12 @@
 
 enum { TRACKER_PIPE_MAX_CAND = 32 };
 
-/* A query's answer, written by whoever applies the query. */
+/* A query's answer, written by whoever applies the query. It starts on a
+ * cache line of its own, and `ticket`, `n` and the first 13 peers share
+ * that line: a model thread that waits for the answer and reads it takes
+ * one line from the worker's core (tracker_pipe_wait_answer). */
 typedef struct TrackerPipeAnswer {
+  alignas(64) _Atomic uint64_t ticket; /* the query's, stored once the rest is written */
   uint32_t n;
   uint32_t peers[TRACKER_PIPE_MAX_CAND];
   uint8_t tiers[TRACKER_PIPE_MAX_CAND]; /* MeshTier */
@@ -67,6 +73,11 @@ uint64_t tracker_pipe_query(TrackerPipe *p, uint32_t idx, uint64_t obj, uint32_t
                             TrackerPipeAnswer *out);
 /* Wait until the operation of `ticket` has been applied. */
 void tracker_pipe_wait(TrackerPipe *p, uint64_t ticket);
+/* Wait until the query of `ticket` has written `out` (its answer). The same
+ * as tracker_pipe_wait for that query, but it reads the answer's own line,
+ * which the model reads next anyway, instead of the worker's progress
+ * counter, which the worker stores after every operation. */
+void tracker_pipe_wait_answer(TrackerPipe *p, const TrackerPipeAnswer *out, uint64_t ticket);
 /* Make what was issued so far visible to the worker (the model calls it
  * between events; the waits do it themselves). */
 void tracker_pipe_publish(TrackerPipe *p);

@@ -8,6 +8,8 @@
  * unthreaded one and direct calls of the tracker.
  */
 #include <glib.h>
+#include <stdalign.h>
+#include <stdatomic.h>
 #include <string.h>
 
 #include "core/rng.h"
@@ -30,7 +32,7 @@ static void side_init(Side *s, bool pipe, bool threaded) {
   s->rng = rng_stream_new(7, RNG_SELECTION, 1);
   s->view = rng_mesh_view(s->rng);
   s->pipe = pipe ? tracker_pipe_new(s->trackers, N_IDX, s->view, threaded) : NULL;
-  s->answers = g_new0(TrackerPipeAnswer, OPS);
+  s->answers = g_aligned_alloc0(OPS, sizeof(TrackerPipeAnswer), alignof(TrackerPipeAnswer));
   s->tickets = g_new0(uint64_t, OPS);
 }
 
@@ -38,7 +40,7 @@ static void side_clear(Side *s) {
   tracker_pipe_free(s->pipe);
   for (int i = 0; i < N_IDX; i++) mesh_tracker_free(s->trackers[i]);
   gsl_rng_free(s->rng);
-  g_free(s->answers);
+  g_aligned_free(s->answers);
   g_free(s->tickets);
 }
 
@@ -114,6 +116,12 @@ static void apply_pipe(Side *s, const Op *o, uint32_t q) {
   }
 }
 
+static void assert_same_answer(const TrackerPipeAnswer *a, const TrackerPipeAnswer *b) {
+  g_assert_cmpuint(a->n, ==, b->n);
+  g_assert_cmpmem(a->peers, a->n * sizeof a->peers[0], b->peers, b->n * sizeof b->peers[0]);
+  g_assert_cmpmem(a->tiers, a->n, b->tiers, b->n);
+}
+
 static void test_same_as_direct(void) {
   Side sides[3];
   side_init(&sides[0], false, false); /* direct */
@@ -121,7 +129,7 @@ static void test_same_as_direct(void) {
   side_init(&sides[2], true, true);   /* pipe, worker */
   g_autoptr(GRand) r = g_rand_new_with_seed(11);
   bool online[PEERS] = {false};
-  uint32_t queries = 0, waits = 0, answered = 0, resets = 0;
+  uint32_t queries = 0, waits = 0, answer_waits = 0, answered = 0, resets = 0;
   for (uint32_t i = 0; i < OPS; i++) {
     Op o = {0};
     o.peer = (uint32_t)g_rand_int_range(r, 0, PEERS);
@@ -153,7 +161,15 @@ static void test_same_as_direct(void) {
     apply_pipe(&sides[2], &o, q);
     if (o.kind == 6 && g_rand_int_range(r, 0, 20) == 0) { /* an answer event */
       uint32_t back = (uint32_t)g_rand_int_range(r, 0, (gint32)MIN(q + 1, 100u));
-      tracker_pipe_wait(sides[2].pipe, sides[2].tickets[q - back]);
+      if (g_rand_boolean(r)) {
+        tracker_pipe_wait(sides[2].pipe, sides[2].tickets[q - back]);
+      } else { /* the answer's own wait: the answer is whole once it returns */
+        const TrackerPipeAnswer *a = &sides[0].answers[q - back], *b = &sides[2].answers[q - back];
+        tracker_pipe_wait_answer(sides[2].pipe, b, sides[2].tickets[q - back]);
+        g_assert_cmpuint(atomic_load(&b->ticket), ==, sides[2].tickets[q - back]);
+        assert_same_answer(a, b);
+        answer_waits++;
+      }
       waits++;
     }
     if (i % 1000 == 999) {
@@ -169,15 +185,11 @@ static void test_same_as_direct(void) {
   tracker_pipe_sync(sides[2].pipe);
   g_assert_cmpuint(queries, >, OPS / 10);
   g_assert_cmpuint(waits, >, 1000);
+  g_assert_cmpuint(answer_waits, >, 500);
   for (uint32_t q = 0; q < queries; q++) {
     const TrackerPipeAnswer *a = &sides[0].answers[q];
     answered += a->n > 0;
-    for (int k = 1; k < 3; k++) {
-      const TrackerPipeAnswer *b = &sides[k].answers[q];
-      g_assert_cmpuint(a->n, ==, b->n);
-      g_assert_cmpmem(a->peers, a->n * sizeof a->peers[0], b->peers, b->n * sizeof b->peers[0]);
-      g_assert_cmpmem(a->tiers, a->n, b->tiers, b->n);
-    }
+    for (int k = 1; k < 3; k++) assert_same_answer(a, &sides[k].answers[q]);
   }
   g_assert_cmpuint(answered, >, queries / 4); /* many queries found holders */
   g_assert_cmpuint(resets, >, 2);
