@@ -3,9 +3,9 @@
  *
  * The ring: the model writes operations at `tail` (its own), makes them
  * visible by storing `head`, and reads `done` only when it must wait (a
- * full ring, an answer not yet written, a sync); the worker applies
- * operations up to `head` and stores `done` after each. Each of the three
- * counters has its own cache line. The worker spins a while on an empty
+ * full ring, a sync; an answer event reads its answer's ticket instead);
+ * the worker applies operations up to `head` and stores `done` after each.
+ * Each of the three counters has its own cache line. The worker spins a while on an empty
  * ring, then sleeps on a condition variable; the model wakes it when it
  * publishes and sees it asleep, and a wake-up missed in the race between
  * the two costs a nap of SLEEP_US at most.

@@ -117,7 +117,9 @@ static void test_against_model(void) {
           rn = (uint32_t)mesh_rng_below(&rng, NNET);
           rc = (country_of_net(rn) + 1) % 3;
         }
-        mesh_tracker_prefetch(t, obj, ver, rn, rc); /* a hint: changes nothing */
+        mesh_tracker_prefetch(t, obj, ver, rn, rc); /* hints: change nothing */
+        mesh_tracker_prefetch_key(t, obj, ver, p);
+        mesh_tracker_prefetch_holding(t, obj, ver, p);
         check_query(t, &m, &rng, p, rn, rc, key, k);
       }
       size_t holdings = 0, holders = 0;
@@ -305,6 +307,10 @@ static void test_edges(void) {
   /* the prefetch hint is harmless on an empty tracker, for any tag */
   mesh_tracker_prefetch(t, 1, 0, 0, 0);
   mesh_tracker_prefetch(t, 1, 0, UINT32_MAX, UINT32_MAX);
+  mesh_tracker_prefetch_key(t, 1, 0, 0);
+  mesh_tracker_prefetch_key(t, 1, 0, UINT32_MAX);
+  mesh_tracker_prefetch_holding(t, 1, 0, 0);
+  mesh_tracker_prefetch_holding(t, 1, 0, UINT32_MAX);
   g_assert_true(mesh_tracker_check(t));
   g_assert_cmpuint(mesh_tracker_query(t, 1, 0, 0, 0, 0, 4, &rng, out, NULL), ==, 0);
   g_assert_cmpint(mesh_tracker_announce(t, 3, 1, 0), ==, MESH_INVAL); /* not online */
