@@ -64,7 +64,7 @@ typedef struct ChurnParams {
   double dwell_scale_s[CHURN_N_DEVICES]; /* Weibull scale per device, s */
   double mobile_share;            /* probability that a new visitor is mobile */
   double mobile_upload_share;     /* probability that a mobile visitor uploads */
-  double upload_factor[CHURN_N_DEVICES]; /* times the network's upload rate */
+  double upload_factor[CHURN_N_DEVICES]; /* times the visitor's drawn upload rate */
   double returning_prob;          /* P(an arrival is a returning visitor) */
   double cache_clear_prob;        /* P(returning visitor's cache was cleared) */
   double remembered;              /* offline visitors kept for returning, world
