@@ -799,7 +799,8 @@ static uint32_t answer_alloc(GeoModel *g) {
     g->answer_free = answer_at(g, slot)->next_free;
     return slot;
   }
-  if (g->n_answers % ANSWER_CHUNK == 0) g_ptr_array_add(g->answers, g_aligned_alloc(ANSWER_CHUNK, sizeof(Answer), alignof(Answer)));
+  if (g->n_answers % ANSWER_CHUNK == 0) /* an answer's raw part starts a cache line */
+    g_ptr_array_add(g->answers, g_aligned_alloc(ANSWER_CHUNK, sizeof(Answer), alignof(Answer)));
   return g->n_answers++;
 }
 
@@ -842,12 +843,6 @@ static void answer_candidates(GeoModel *g, Answer *a) {
   const TrackerPipeAnswer *raw = &a->raw;
   Visitor *x = vis(g, a->v);
   uint32_t kept = 0;
-  for (uint32_t i = 0; i < raw->n; i++) {
-    const Visitor *s = vis(g, raw->peers[i]);
-    __builtin_prefetch(&s->network);
-    __builtin_prefetch(&s->uploads_ok);
-    __builtin_prefetch(&s->reports[a->idx]);
-  }
   for (uint32_t i = 0; i < raw->n; i++) {
     uint32_t peer = raw->peers[i];
     Visitor *s = vis(g, peer);

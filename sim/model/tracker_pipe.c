@@ -5,10 +5,10 @@
  * visible by storing `head`, and reads `done` only when it must wait (a
  * full ring, a sync; an answer event reads its answer's ticket instead);
  * the worker applies operations up to `head` and stores `done` after each.
- * Each of the three counters has its own cache line. The worker spins a while on an empty
- * ring, then sleeps on a condition variable; the model wakes it when it
- * publishes and sees it asleep, and a wake-up missed in the race between
- * the two costs a nap of SLEEP_US at most.
+ * Each of the three counters has its own cache line. The worker spins a
+ * while on an empty ring, then sleeps on a condition variable; the model
+ * wakes it when it publishes and sees it asleep, and a wake-up missed in
+ * the race between the two costs a nap of SLEEP_US at most.
  */
 #include "model/tracker_pipe.h"
 
