@@ -784,6 +784,21 @@ void mesh_tracker_withdraw(MeshTracker *t, uint32_t peer, uint64_t obj, uint32_t
   unlink_holding(t, peer, &copy);
 }
 
+/* The hint's common part: the key and its groups for a network and a
+ * country (a tag at or above COUNTRY_TAG names none). */
+static void prefetch_key_groups(const MeshTracker *t, uint32_t key, uint32_t network,
+                                uint32_t country) {
+#if defined(__GNUC__)
+  __builtin_prefetch(&t->keys[key]);
+  if (t->group_count == 0) return;
+  if (network < COUNTRY_TAG) __builtin_prefetch(&t->groups[pair_home(key, network, t->group_cap)]);
+  if (country < COUNTRY_TAG)
+    __builtin_prefetch(&t->groups[pair_home(key, country | COUNTRY_TAG, t->group_cap)]);
+#else
+  (void)t, (void)key, (void)network, (void)country;
+#endif
+}
+
 void mesh_tracker_prefetch_key(const MeshTracker *t, uint64_t obj, uint32_t version,
                                uint32_t peer) {
 #if defined(__GNUC__)
@@ -796,34 +811,20 @@ void mesh_tracker_prefetch_key(const MeshTracker *t, uint64_t obj, uint32_t vers
 
 void mesh_tracker_prefetch_holding(const MeshTracker *t, uint64_t obj, uint32_t version,
                                    uint32_t peer) {
-#if defined(__GNUC__)
   if (peer >= t->peers_cap || !t->peers[peer].online) return;
   const Peer *p = &t->peers[peer];
   uint32_t key = key_find(t, obj, version);
   if (key == NIL) return;
-  __builtin_prefetch(&t->keys[key]);
+#if defined(__GNUC__)
   if (p->cap) __builtin_prefetch(&p->recs[rec_home(key, p->cap)]);
-  if (t->group_count == 0) return;
-  __builtin_prefetch(&t->groups[pair_home(key, p->network, t->group_cap)]);
-  __builtin_prefetch(&t->groups[pair_home(key, p->country | COUNTRY_TAG, t->group_cap)]);
-#else
-  (void)t, (void)obj, (void)version, (void)peer;
 #endif
+  prefetch_key_groups(t, key, p->network, p->country);
 }
 
 void mesh_tracker_prefetch(const MeshTracker *t, uint64_t obj, uint32_t version,
                            uint32_t network, uint32_t country) {
-#if defined(__GNUC__)
   uint32_t key = key_find(t, obj, version);
-  if (key == NIL) return;
-  __builtin_prefetch(&t->keys[key]);
-  if (t->group_count == 0) return;
-  if (network < COUNTRY_TAG) __builtin_prefetch(&t->groups[pair_home(key, network, t->group_cap)]);
-  if (country < COUNTRY_TAG)
-    __builtin_prefetch(&t->groups[pair_home(key, country | COUNTRY_TAG, t->group_cap)]);
-#else
-  (void)t, (void)obj, (void)version, (void)network, (void)country;
-#endif
+  if (key != NIL) prefetch_key_groups(t, key, network, country);
 }
 
 /* ---- query -------------------------------------------------------------- */
