@@ -229,13 +229,17 @@ void tracker_pipe_publish(TrackerPipe *p) {
   }
 }
 
+/* One poll of a waiting model: a pause, or its core after WAIT_SPINS. */
+static void wait_a_while(unsigned *spins) {
+  if (++*spins < WAIT_SPINS) cpu_relax();
+  else sched_yield();
+}
+
 static void wait_done(TrackerPipe *p, uint64_t ticket) {
   tracker_pipe_publish(p);
   unsigned spins = 0;
-  while ((p->done_seen = atomic_load_explicit(&p->done, memory_order_acquire)) < ticket) {
-    if (++spins < WAIT_SPINS) cpu_relax();
-    else sched_yield();
-  }
+  while ((p->done_seen = atomic_load_explicit(&p->done, memory_order_acquire)) < ticket)
+    wait_a_while(&spins);
 }
 
 /* The slot for the next op, after waiting for room. */
@@ -306,9 +310,8 @@ void tracker_pipe_wait(TrackerPipe *p, uint64_t ticket) {
 void tracker_pipe_wait_answer(TrackerPipe *p, const TrackerPipeAnswer *out, uint64_t ticket) {
   if (atomic_load_explicit(&out->ticket, memory_order_acquire) == ticket) return;
   tracker_pipe_publish(p); /* the query may not be visible yet */
-  for (unsigned spins = 0; atomic_load_explicit(&out->ticket, memory_order_acquire) != ticket;)
-    if (++spins < WAIT_SPINS) cpu_relax();
-    else sched_yield();
+  unsigned spins = 0;
+  while (atomic_load_explicit(&out->ticket, memory_order_acquire) != ticket) wait_a_while(&spins);
 }
 
 void tracker_pipe_sync(TrackerPipe *p) { tracker_pipe_wait(p, p->tail); }

@@ -66,8 +66,8 @@ void tracker_pipe_leave(TrackerPipe *p, uint32_t idx, uint32_t peer);
 /* Tracker idx is rebuilt from nothing (freed and made anew). */
 void tracker_pipe_reset(TrackerPipe *p, uint32_t idx);
 /* mesh_tracker_query of up to k <= TRACKER_PIPE_MAX_CAND holders into
- * *out, which must stay put and untouched until tracker_pipe_wait()
- * returns for the ticket returned here. */
+ * *out, which must stay put and untouched until tracker_pipe_wait_answer()
+ * (or tracker_pipe_wait()) returns for the ticket returned here. */
 uint64_t tracker_pipe_query(TrackerPipe *p, uint32_t idx, uint64_t obj, uint32_t version,
                             uint32_t requester, uint32_t network, uint32_t country, uint32_t k,
                             TrackerPipeAnswer *out);
