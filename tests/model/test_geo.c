@@ -248,22 +248,36 @@ static void test_threads_identical(void) {
  * on the diurnal shape). Pages are long (dwell scale 600 s) so that the few
  * seconds a page may load beyond its dwell time are negligible; the
  * standard deviation of the time average is about 1.5% here. */
+/* The mean of the online_peers series after `after_s`; *k: its samples. */
+static double mean_online_after(const Model *m, double after_s, size_t *k) {
+  size_t n;
+  const ModelSample *s = model_samples(m, &n);
+  double sum = 0;
+  *k = 0;
+  for (size_t i = 0; i < n; i++)
+    if (strcmp(s[i].name, "online_peers") == 0 && s[i].t_s > after_s) {
+      sum += s[i].value;
+      ++*k;
+    }
+  return *k ? sum / (double)*k : NAN;
+}
+
+/* The --set of the TRAGEN footprint tc-1 of the source tree (g_free). */
+static char *footprint_set(void) {
+  g_autofree char *fp = g_build_filename(g_getenv("MESHSIM_SOURCE_DIR"), "scenarios", "world",
+                                         "tc-1.popularity.txt", NULL);
+  return g_strdup_printf("traffic.footprint=%s", fp);
+}
+
 static void test_mean_online(void) {
   const char *sets[] = {"run.duration=3d", "churn.concurrent=40", "output.series_interval=1min",
                         "peers.mesh=false", "churn.dwell_scale=600s", NULL};
   g_autoptr(Model) m = run_geo(sets);
-  size_t n;
-  const ModelSample *s = model_samples(m, &n);
-  double sum = 0;
-  size_t k = 0;
-  for (size_t i = 0; i < n; i++)
-    if (strcmp(s[i].name, "online_peers") == 0 && s[i].t_s > 86400) { /* whole days */
-      sum += s[i].value;
-      k++;
-    }
+  size_t k;
+  double mean = mean_online_after(m, 86400, &k); /* whole days */
   g_assert_cmpuint(k, >, 1000);
-  g_test_message("mean online %.2f (configured 40)", sum / (double)k);
-  g_assert_cmpfloat(fabs(sum / (double)k - 40) / 40, <=, 0.045);
+  g_test_message("mean online %.2f (configured 40)", mean);
+  g_assert_cmpfloat(fabs(mean - 40) / 40, <=, 0.045);
 }
 
 /* M/G/inf: on a flat profile the mean number of online visitors is the
@@ -276,9 +290,7 @@ static void test_mean_online(void) {
  * formula's: what is checked is that the model keeps each visitor online
  * for its pages' dwell times, no more and no less. */
 static void test_mginf(void) {
-  g_autofree char *fp = g_build_filename(g_getenv("MESHSIM_SOURCE_DIR"), "scenarios", "world",
-                                         "tc-1.popularity.txt", NULL);
-  g_autofree char *fp_set = g_strdup_printf("traffic.footprint=%s", fp);
+  g_autofree char *fp_set = footprint_set();
   const char *sets[] = {"run.duration=54h", "churn.concurrent=4000", "churn.peak_trough=1",
                         "churn.pages_per_visit=3", "churn.dwell_shape=0.7",
                         "churn.dwell_scale=600s", "traffic.catalogue=footprint", fp_set,
@@ -288,17 +300,9 @@ static void test_mginf(void) {
   const double duration = 54 * 3600.0, warm = 6 * 3600.0;
   double lambda = scalar(m, "visits") / duration;
   double visit = 3 * 600 * tgamma(1 + 1 / 0.7);
-  size_t n;
-  const ModelSample *s = model_samples(m, &n);
-  double sum = 0;
-  size_t k = 0;
-  for (size_t i = 0; i < n; i++)
-    if (strcmp(s[i].name, "online_peers") == 0 && s[i].t_s > warm) {
-      sum += s[i].value;
-      k++;
-    }
+  size_t k;
+  double mean = mean_online_after(m, warm, &k), predicted = lambda * visit;
   g_assert_cmpuint(k, >=, 2879);
-  double mean = sum / (double)k, predicted = lambda * visit;
   g_test_message("mean online %.1f, M/G/inf %.1f (rate %.4f/s x visit %.1f s)", mean, predicted,
                  lambda, visit);
   g_assert_cmpfloat(fabs(mean / predicted - 1), <=, 0.01);
@@ -308,9 +312,7 @@ static void test_mginf(void) {
  * through the mesh, requests are conserved, and with the mesh off the
  * counterfactual is the page load itself. */
 static void test_footprint(void) {
-  g_autofree char *fp = g_build_filename(g_getenv("MESHSIM_SOURCE_DIR"), "scenarios", "world",
-                                         "tc-1.popularity.txt", NULL);
-  g_autofree char *fp_set = g_strdup_printf("traffic.footprint=%s", fp);
+  g_autofree char *fp_set = footprint_set();
   const char *on[] = {"run.duration=1h", "churn.concurrent=60", "traffic.catalogue=footprint",
                       fp_set, "traffic.footprint_objects=5000", NULL};
   g_autoptr(Model) m = run_geo(on);
