@@ -228,9 +228,9 @@ static void test_threads_identical(void) {
       model_run(m[k], NULL, NULL);
     } else {
       model_set_threads(m[k], 2);
-      model_run_until(m[k], (SimTime)30 * 60 * 1000000000, NULL, NULL);
+      model_run_until(m[k], 30 * SIM_MIN, NULL, NULL);
       model_set_threads(m[k], 1);
-      model_run_until(m[k], (SimTime)75 * 60 * 1000000000, NULL, NULL);
+      model_run_until(m[k], 75 * SIM_MIN, NULL, NULL);
       model_set_threads(m[k], 2);
       model_run(m[k], NULL, NULL);
     }
@@ -243,11 +243,6 @@ static void test_threads_identical(void) {
   for (int k = 0; k < 3; k++) model_free(m[k]);
 }
 
-/* Little's law over days: the mean of the online_peers series equals the
- * configured mean concurrency (M_t/G/inf: the day average does not depend
- * on the diurnal shape). Pages are long (dwell scale 600 s) so that the few
- * seconds a page may load beyond its dwell time are negligible; the
- * standard deviation of the time average is about 1.5% here. */
 /* The mean of the online_peers series after `after_s`; *k: its samples. */
 static double mean_online_after(const Model *m, double after_s, size_t *k) {
   size_t n;
@@ -269,6 +264,11 @@ static char *footprint_set(void) {
   return g_strdup_printf("traffic.footprint=%s", fp);
 }
 
+/* Little's law over days: the mean of the online_peers series equals the
+ * configured mean concurrency (M_t/G/inf: the day average does not depend
+ * on the diurnal shape). Pages are long (dwell scale 600 s) so that the few
+ * seconds a page may load beyond its dwell time are negligible; the
+ * standard deviation of the time average is about 1.5% here. */
 static void test_mean_online(void) {
   const char *sets[] = {"run.duration=3d", "churn.concurrent=40", "output.series_interval=1min",
                         "peers.mesh=false", "churn.dwell_scale=600s", NULL};
