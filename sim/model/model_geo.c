@@ -2497,9 +2497,10 @@ static void geo_run_until(Model *base, void *impl, SimTime stop, ModelProgressFn
         Answer *a = answer_at(g, ev.a);
         Visitor *x = vis(g, a->v);
         bool heard = x->online && x->session == a->session;
-        /* written before the slot is read or given back */
-        if (a->ticket) tracker_pipe_wait_answer(g->pipe, &a->raw, a->ticket);
-        if (a->ticket && heard) answer_candidates(g, a);
+        if (a->ticket) { /* written before the slot is read or given back */
+          tracker_pipe_wait_answer(g->pipe, &a->raw, a->ticket);
+          if (heard) answer_candidates(g, a);
+        }
         if (heard) mesh_agent_on_tracker_answer(x->agent, now, a->handle, a->c, a->n);
         a->next_free = g->answer_free;
         g->answer_free = ev.a;
